@@ -1,0 +1,169 @@
+"""The ``annotui`` command: a click group whose default command opens the TUI.
+
+Each command is a thin shell over ``annotui.core``; the TUI is imported only when it
+opens, so ``annotui export`` never pays for Textual.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from click_default_group import DefaultGroup
+
+from annotui import __version__
+from annotui.cliutil import (
+    annotator_option,
+    db_option,
+    default_db_path,
+    err_console,
+    open_store,
+    out_console,
+)
+from annotui.core.schema import StoreError
+
+class UserErrors(DefaultGroup):
+    """Turn every user-facing error into one line on stderr and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from annotui.core.formats import FormatError
+        from annotui.core.text import DecodeError
+
+        try:
+            return super().invoke(ctx)
+        except (StoreError, FormatError, DecodeError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+
+
+@click.group(cls=UserErrors, default="open", default_if_no_args=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="annotui")
+def cli() -> None:
+    """annotui: read articles, label spans with the keyboard, export training data.
+
+    Run `annotui` to open the reader (the bundled sample on first run), or
+    `annotui FILE ...` to import files and open the first one.
+    """
+
+
+@cli.command("open")
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+@db_option
+@annotator_option
+@click.option("--encoding", default="utf-8", show_default=True, help="Encoding of PATHs.")
+def open_cmd(paths: tuple[str, ...], db_path: Path | None, annotator: str | None,
+             encoding: str) -> None:
+    """Open the reader, importing PATHs first (the default command)."""
+    from annotui.core.bootstrap import prepare
+
+    store = open_store(db_path, annotator)
+    try:
+        first = prepare(store, list(paths), encoding=encoding, console=err_console())
+    finally:
+        store.close()
+    from annotui.tui.app import run
+
+    code = run(store.path, store.annotator, first)
+    sys.exit(code)
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@db_option
+@annotator_option
+@click.option("--format", "fmt", help="Format of every PATH (default: by extension).")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding.")
+def import_cmd(paths: tuple[str, ...], db_path: Path | None, annotator: str | None,
+               fmt: str | None, encoding: str) -> None:
+    """Import files, folders (recursively) or - (stdin): .txt, .md, .jsonl."""
+    from annotui.core.bootstrap import run_import
+
+    store = open_store(db_path, annotator)
+    with store:
+        report = run_import(store, list(paths), fmt=fmt, encoding=encoding,
+                            console=err_console())
+    if report.errors:
+        sys.exit(1)
+
+
+@cli.command("export")
+@db_option
+@click.option("--format", "fmt", default="jsonl", show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE atomically instead of stdout.")
+@click.option("--annotator", help="Only this annotator's labels (one record per document).")
+@click.option("--status", type=click.Choice(["todo", "done", "skipped"]),
+              help="Only records with this status.")
+@click.option("--label", "labels", multiple=True, help="Only spans with this label (repeatable).")
+def export_cmd(db_path: Path | None, fmt: str, output: Path | None, annotator: str | None,
+               status: str | None, labels: tuple[str, ...]) -> None:
+    """Stream the corpus as JSONL (one line per document and annotator)."""
+    from annotui.core.exporter import export
+
+    store = open_store(db_path, must_exist=True, readonly=True)
+    with store:
+        for name in labels:
+            store.label(name)  # an unknown label is a typo, not an empty export
+        export(store, fmt, output, annotator=annotator, status=status,
+               labels=list(labels) or None)
+
+
+@cli.command("docs")
+@db_option
+@annotator_option
+def docs_cmd(db_path: Path | None, annotator: str | None) -> None:
+    """List documents with their status and span counts."""
+    from annotui.core.reports import docs_table
+
+    with open_store(db_path, annotator, must_exist=True, readonly=True) as store:
+        out_console().print(docs_table(store))
+
+
+@cli.command("stats")
+@db_option
+def stats_cmd(db_path: Path | None) -> None:
+    """Counts per label, annotator and status."""
+    from annotui.core.reports import stats_tables
+
+    with open_store(db_path, must_exist=True, readonly=True) as store:
+        console = out_console()
+        for table in stats_tables(store):
+            console.print(table)
+
+
+@cli.command("info")
+@db_option
+@annotator_option
+def info_cmd(db_path: Path | None, annotator: str | None) -> None:
+    """Where the database is, its schema version and its counts."""
+    from annotui.core.reports import info_table
+
+    path = db_path or default_db_path()
+    if not path.exists():
+        out_console().print(f"database: {path} (not created yet)")
+        return
+    with open_store(path, annotator, readonly=True) as store:
+        out_console().print(info_table(store))
+
+
+from annotui.cli_labels import labels  # noqa: E402
+
+cli.add_command(labels)
+
+
+def main() -> None:
+    try:
+        cli(prog_name="annotui")
+    except BrokenPipeError:
+        # `annotui export | head -1`: the reader left; say nothing and leave quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)

@@ -1,0 +1,1 @@
+"""The model: storage, text geometry and formats. Never imports Textual."""

@@ -1,0 +1,71 @@
+"""What happens before the reader opens, and imports with a progress bar on stderr."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from annotui import resources
+from annotui.core.importer import ImportReport, import_paths
+from annotui.core.store import Store
+
+# below this many bytes an import is instant and a progress bar would only flicker
+PROGRESS_THRESHOLD = 2_000_000
+
+
+def prepare(store: Store, paths: list[str], *, encoding: str = "utf-8",
+            console: Any = None) -> int | None:
+    """Import PATHs (or the sample on a first run) and load the default labels if none.
+
+    Returns the document to open first, or None to resume where the annotator left off.
+    """
+    first: int | None = None
+    if paths:
+        report = run_import(store, paths, encoding=encoding, console=console)
+        first = report.document_ids[0] if report.document_ids else None
+    elif not store.document_ids():
+        report = import_paths(store, [str(resources.sample_article())])
+        first = report.document_ids[0] if report.document_ids else None
+    if not store.labels():
+        store.load_labels(resources.default_labels())
+    return first
+
+
+def run_import(store: Store, paths: list[str], *, fmt: str | None = None,
+               encoding: str = "utf-8", console: Any = None) -> ImportReport:
+    """Import with a rich progress bar (on long runs) and a summary, both on stderr."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    console = console or Console(stderr=True)
+    progress = Progress("[progress.description]{task.description}", BarColumn(),
+                        DownloadColumn(), TimeRemainingColumn(), console=console,
+                        transient=True)
+    task = progress.add_task("importing", total=None, visible=False)
+    started = time.monotonic()
+
+    def tick(done: int, total: int) -> None:
+        if total >= PROGRESS_THRESHOLD and not progress.live.is_started:
+            progress.start()
+            progress.update(task, visible=True)
+        progress.update(task, completed=done, total=total)
+
+    try:
+        report = import_paths(store, paths, fmt=fmt, encoding=encoding,
+                              stdin=sys.stdin.buffer if "-" in paths else None, progress=tick)
+    finally:
+        progress.stop()
+    for error in report.errors:
+        console.print(f"[red]error[/] {_escape(error)}", highlight=False)
+    console.print(_escape(report.summary()) + f" in {time.monotonic() - started:.1f}s",
+                  highlight=False)
+    return report
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    from annotui.core.display import display_text
+
+    return escape(display_text(text))

@@ -1,0 +1,173 @@
+"""The import and export formats, by name: one module per format, one registry here.
+
+``annotui import`` picks a :class:`Reader` by file extension (or ``--format``);
+``annotui export --format`` picks a :class:`Writer`. A reader turns one input stream into
+:class:`Record` items (one per document and annotator) interleaved with
+:class:`RecordError` items for what it had to skip, so the importer can keep the good
+records, name the bad ones with their line numbers, and never hold a whole file of
+records in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+__all__ = [
+    "READERS",
+    "WRITERS",
+    "ExportReport",
+    "FormatError",
+    "ImportSpan",
+    "Reader",
+    "Record",
+    "RecordError",
+    "Source",
+    "Writer",
+    "format_for_path",
+    "reader",
+    "writer",
+]
+
+
+class FormatError(ValueError):
+    """An unknown format name or an input no reader claims; the message is one line."""
+
+
+class ByteStream(Protocol):
+    """What a reader needs from its input: the whole of it, or its lines (``\\n``-split)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input to read: a file, a file found in a folder, or stdin."""
+
+    name: str                 # how messages name it: the path as the user gave it, or <stdin>
+    stream: ByteStream
+    path: Path | None = None  # the file on disk (for sidecar files); None for stdin
+    key: str | None = None    # the document key a one-document format should use
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSpan:
+    """A span as read from a file, already checked against its record's text."""
+
+    start: int
+    end: int
+    label: str
+    annotator: str | None = None  # None: the record's annotator, else the importing one
+    note: str | None = None
+
+
+@dataclass(slots=True)
+class Record:
+    """One document as read (with one annotator's spans and status, if any)."""
+
+    text: str
+    key: str | None = None
+    title: str | None = None
+    source: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    spans: list[ImportSpan] = field(default_factory=list)
+    annotator: str | None = None
+    status: str | None = None
+    line: int | None = None   # where it starts in its file (1-based), for messages
+
+
+@dataclass(frozen=True, slots=True)
+class RecordError:
+    """Something a reader skipped: a whole record, or one span of a record it kept."""
+
+    reason: str
+    line: int | None = None
+    fatal: bool = False       # the rest of the file is not worth reading (a binary file)
+    span: bool = False        # only one span was dropped; its record was kept
+
+
+ReadFunc = Callable[[Source], Iterator["Record | RecordError"]]
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    name: str
+    extensions: tuple[str, ...]   # lower case, with the dot
+    read: ReadFunc
+    description: str = ""
+
+
+@dataclass(slots=True)
+class ExportReport:
+    """What an export wrote: distinct documents, records (lines) and spans."""
+
+    documents: int = 0
+    records: int = 0
+    spans: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Writer:
+    """An export format. ``write(store, out, annotator=, status=, labels=)``.
+
+    ``mode`` tells the CLI what ``out`` must be: "text" (a text stream, stdout by
+    default); formats written later may need "binary" (spaCy DocBin) or "folder" (brat).
+    """
+
+    name: str
+    extension: str
+    write: Callable[..., ExportReport]
+    mode: str = "text"
+    description: str = ""
+
+
+def _known(table: dict[str, Any]) -> str:
+    return ", ".join(sorted(table))
+
+
+def reader(name: str) -> Reader:
+    """The reader called ``name``; :class:`FormatError` if there is none."""
+    found = READERS.get(name.lower().lstrip("."))
+    if found is None:
+        raise FormatError(f"unknown format {name!r} (known: {_known(READERS)})")
+    return found
+
+
+def writer(name: str) -> Writer:
+    """The writer called ``name``; :class:`FormatError` if there is none."""
+    found = WRITERS.get(name.lower())
+    if found is None:
+        raise FormatError(f"unknown format {name!r} (known: {_known(WRITERS)})")
+    return found
+
+
+def format_for_path(path: str | Path) -> str | None:
+    """The name of the reader claiming this file's extension, or None."""
+    suffix = Path(path).suffix.lower()
+    if not suffix:
+        return None
+    for name, entry in READERS.items():
+        if suffix in entry.extensions:
+            return name
+    return None
+
+
+# The format modules import the types above, so they are registered last.
+from annotui.core.formats import jsonl, plain  # noqa: E402
+
+READERS: dict[str, Reader] = {
+    "txt": Reader("txt", (".txt", ".text"), plain.read_plain, "plain text, one document"),
+    "md": Reader("md", (".md", ".markdown"), plain.read_markdown, "Markdown, kept as text"),
+    "jsonl": Reader("jsonl", (".jsonl", ".ndjson"), jsonl.read_jsonl,
+                    "one JSON record a line: text, id, meta, spans, annotator, status"),
+}
+
+WRITERS: dict[str, Writer] = {
+    "jsonl": Writer("jsonl", ".jsonl", jsonl.write_jsonl,
+                    description="one line per document and annotator"),
+}

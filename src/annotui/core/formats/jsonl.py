@@ -1,0 +1,348 @@
+"""annotui's own JSONL: one record per document and annotator, read and written.
+
+A record is ``{"id", "text", "spans", "annotator", "status", "meta"}``; spans are
+``{"start", "end", "label", "text", "annotator", "note"}`` with code-point offsets, end
+exclusive. The writer emits every key on every line (``null`` when empty) because
+Hugging Face ``datasets`` types a column only when all records share their keys, and it
+escapes U+2028, U+2029 and U+0085: they are valid raw in JSON, but any reader that splits
+lines with ``str.splitlines()`` would cut a record in two there. The reader, for the same
+reason, splits on ``\\n`` only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TextIO
+
+from annotui.core.formats import (
+    ExportReport,
+    FormatError,
+    ImportSpan,
+    Record,
+    RecordError,
+    Source,
+)
+from annotui.core.labels import NAME
+from annotui.core.model import STATUSES, Span
+from annotui.core.schema import StoreError
+from annotui.core.text import DecodeError, normalize_bytes, normalize_text
+
+if TYPE_CHECKING:
+    from annotui.core.store import Store
+
+__all__ = ["dumps_line", "parse_record", "read_jsonl", "write_jsonl"]
+
+BOM = codecs.BOM_UTF8
+# only an escaped surrogate can make json.loads return a string SQLite cannot store
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _excerpt(text: str, limit: int = 40) -> str:
+    """A short repr for messages: enough to recognise, never a whole article."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+# -- reading ------------------------------------------------------------------------
+
+
+def _lines(source: Source) -> Iterator[tuple[int, int, bytes | str]]:
+    """(line number, byte offset, line) for every line, split at ``\\n`` only.
+
+    UTF-16 and UTF-32 do not encode ``\\n`` as one byte, so those files are decoded
+    whole (and normalised, which only touches line ends and the BOM: JSON strings cannot
+    hold a raw CR) and split as text.
+    """
+    info = codecs.lookup(source.encoding)
+    if "\n".encode(info.name) != b"\n":
+        text = normalize_bytes(source.stream.read(), source.encoding)
+        offset = 0
+        for number, line in enumerate(text.split("\n"), 1):
+            yield number, offset, line
+            offset += len(line) + 1
+        return
+    offset = 0
+    for number, line in enumerate(source.stream, 1):
+        yield number, offset, line
+        offset += len(line)
+
+
+def read_jsonl(source: Source) -> Iterator[Record | RecordError]:
+    """Read a JSONL input: a record per non-blank line; bad lines and spans reported."""
+    try:
+        codec = codecs.lookup(source.encoding).name
+    except LookupError:
+        yield RecordError(f"unknown encoding {source.encoding!r}", fatal=True)
+        return
+    codec_name = "UTF-8" if codec == "utf-8" else codec
+    seen_record = False
+    lines = _lines(source)
+    while True:
+        try:
+            number, offset, raw = next(lines)
+        except StopIteration:
+            return
+        except DecodeError as exc:
+            yield RecordError(str(exc), fatal=True)
+            return
+        if isinstance(raw, bytes):
+            if number == 1 and raw.startswith(BOM) and codec == "utf-8":
+                raw = raw[len(BOM):]
+            if not raw.strip():
+                continue
+            if b"\x00" in raw:
+                at = offset + raw.index(b"\x00")
+                if not seen_record:
+                    yield RecordError(f"looks like a binary file (NUL byte at {at})",
+                                      fatal=True)
+                    return
+                yield RecordError(f"NUL byte at {at}: not a JSON record", number)
+                continue
+            try:
+                line = raw.decode(codec)
+            except UnicodeDecodeError as exc:
+                reason = f"not valid {codec_name} at byte {offset + exc.start} (try --encoding)"
+                # a first line that does not decode: the whole file is in another encoding
+                yield RecordError(reason, None if not seen_record else number,
+                                  fatal=not seen_record)
+                if not seen_record:
+                    return
+                continue
+        else:
+            line = raw.lstrip("\ufeff") if number == 1 else raw
+            if not line.strip():
+                continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield RecordError(f"invalid JSON ({exc.msg} at column {exc.colno})", number)
+            continue
+        except RecursionError:
+            yield RecordError("invalid JSON (nested too deeply)", number)
+            continue
+        if _SURROGATE_ESCAPE.search(line):
+            try:
+                json.dumps(obj, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError as exc:
+                bad = exc.object[exc.start]
+                yield RecordError(f"contains a lone surrogate (\\u{ord(bad):04x}),"
+                                  " which is not text", number)
+                continue
+        for item in parse_record(obj, number):
+            if isinstance(item, Record):
+                seen_record = True
+            yield item
+
+
+def _optional_str(obj: dict[str, Any], field: str, where: str = "") -> str | None:
+    value = obj.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{where}{field!r} must be a string or null")
+    return value
+
+
+def parse_record(obj: Any, line: int | None = None) -> Iterator[Record | RecordError]:
+    """Check one decoded JSON value; yields the Record (if usable) and its span errors.
+
+    A record that cannot be used at all yields one RecordError and no Record; a bad span
+    yields a RecordError naming it and the record is kept without it.
+    """
+    try:
+        record = _record(obj, line)
+    except ValueError as exc:
+        yield RecordError(str(exc), line)
+        return
+    spans = obj.get("spans")
+    if spans:
+        for number, span in enumerate(spans, 1):
+            try:
+                record.spans.append(_span(span, number, record.text))
+            except ValueError as exc:
+                yield RecordError(str(exc), line, span=True)
+    yield record
+
+
+def _record(obj: Any, line: int | None) -> Record:
+    if not isinstance(obj, dict):
+        raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+    if "text" not in obj:
+        raise ValueError('no "text" field')
+    text = obj["text"]
+    if not isinstance(text, str):
+        raise ValueError('"text" must be a string')
+    if not text.strip():
+        raise ValueError("empty text, nothing imported")
+    if "\x00" in text:
+        # SQLite's length() and substr() stop at a NUL, so offsets could not be checked
+        raise ValueError(f'"text" contains a NUL character at {text.index(chr(0))}')
+    key = obj.get("id")
+    if isinstance(key, int) and not isinstance(key, bool):
+        key = str(key)
+    elif key is not None and not isinstance(key, str):
+        raise ValueError('"id" must be a string, an integer or null')
+    meta = obj.get("meta")
+    if meta is None:
+        meta = {}
+    elif not isinstance(meta, dict):
+        raise ValueError('"meta" must be an object or null')
+    else:
+        meta = dict(meta)
+    title = _optional_str(meta, "title", "meta ")
+    meta.pop("title", None)
+    # a string source goes to the document's column (and comes back in exported meta)
+    source = meta.pop("source") if isinstance(meta.get("source"), str) else None
+    annotator = _optional_str(obj, "annotator")
+    if annotator is not None and not annotator.strip():
+        raise ValueError('"annotator" must not be empty')
+    status = obj.get("status")
+    if status is not None and status not in STATUSES:
+        raise ValueError(f'"status" must be one of {", ".join(STATUSES)} (got {status!r})')
+    spans = obj.get("spans")
+    if spans is not None and not isinstance(spans, list):
+        raise ValueError('"spans" must be a list or null')
+    normal = normalize_text(text)
+    if normal != text:
+        if spans:
+            # the offsets were counted on the raw text; shifted, they would label other words
+            raise ValueError(
+                '"text" has a BOM or CR line ends, which annotui normalises; its span'
+                " offsets would no longer fit: normalise the text and offsets first")
+        text = normal
+    return Record(text=text, key=key or None, title=title or None, source=source, meta=meta,
+                  annotator=annotator, status=status, line=line)
+
+
+def _span(span: Any, number: int, text: str) -> ImportSpan:
+    where = f"span {number}"
+    if not isinstance(span, dict):
+        raise ValueError(f"{where} is not an object")
+    start, end = span.get("start"), span.get("end")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
+        raise ValueError(f"{where}: start and end must be integers (got {start!r}, {end!r})")
+    assert isinstance(start, int) and isinstance(end, int)
+    where = f"span {number} [{start}, {end})"
+    if not 0 <= start < end <= len(text):
+        raise ValueError(f"{where} is empty or outside the text (0-{len(text)})")
+    label = span.get("label")
+    if not isinstance(label, str) or label != label.strip() or not NAME.fullmatch(label):
+        raise ValueError(f"{where}: invalid label {label!r}")
+    piece = text[start:end]
+    given = span.get("text")
+    if given is not None and given != piece:
+        if not isinstance(given, str):
+            raise ValueError(f"{where}: \"text\" must be a string or null")
+        raise ValueError(f"{where} text {_excerpt(given)} does not match the document"
+                         f" ({_excerpt(piece)})")
+    annotator = _optional_str(span, "annotator", f"{where}: ")
+    if annotator is not None and not annotator.strip():
+        raise ValueError(f'{where}: "annotator" must not be empty')
+    note = _optional_str(span, "note", f"{where}: ")
+    return ImportSpan(start, end, label, annotator, note or None)
+
+
+# -- writing ------------------------------------------------------------------------
+
+# what json.dumps(ensure_ascii=False) leaves raw but str.splitlines() splits at
+_LINE_BREAKS = (("\u2028", "\\u2028"), ("\u2029", "\\u2029"), ("\u0085", "\\u0085"))
+
+
+def dumps_line(value: Any) -> str:
+    """One JSON value as one line that every line splitter keeps whole (no newline)."""
+    line = json.dumps(value, ensure_ascii=False)
+    for char, escape in _LINE_BREAKS:
+        if char in line:
+            line = line.replace(char, escape)
+    return line
+
+
+@contextmanager
+def read_snapshot(store: Store) -> Iterator[None]:
+    """One read transaction for a whole export: a consistent corpus even while another
+    process keeps labelling (WAL readers never block writers)."""
+    conn = store.conn
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+
+def _span_dict(span: Span, text: str, key: str) -> dict[str, Any]:
+    if not 0 <= span.start < span.end <= len(text):
+        # cannot happen through the Store; if it ever does, refuse to export wrong data
+        raise StoreError(f"database is inconsistent: document {key!r} span {span.id}"
+                         f" [{span.start}, {span.end}) is outside its text (0-{len(text)})")
+    piece = text[span.start:span.end]
+    if len(piece) != span.end - span.start:  # pragma: no cover - guarded above
+        raise StoreError(f"database is inconsistent: document {key!r} span {span.id}")
+    return {"start": span.start, "end": span.end, "label": span.label, "text": piece,
+            "annotator": span.annotator, "note": span.note or None}
+
+
+def export_meta(store_meta: dict[str, Any], title: str, source: str | None
+                ) -> dict[str, Any]:
+    """A document's exported meta: title first, then source (if any), then the rest."""
+    meta: dict[str, Any] = {"title": title}
+    if source is not None:
+        meta["source"] = source
+    for name, value in store_meta.items():
+        if name not in meta and not (name == "source" and source is not None):
+            meta[name] = value
+    return meta
+
+
+def write_jsonl(
+    store: Store,
+    out: TextIO,
+    *,
+    annotator: str | None = None,
+    status: str | None = None,
+    labels: Iterable[str] | None = None,
+) -> ExportReport:
+    """Stream the corpus as JSONL: one line per document and annotator, corpus order.
+
+    Without ``annotator``: a line for each annotator with spans or a status on the
+    document, or one line with ``"annotator": null`` and status todo if nobody touched it.
+    With ``annotator``: exactly one line per document for that annotator. ``status``
+    keeps only records with that status; ``labels`` keeps only spans with those labels.
+    """
+    if status is not None and status not in STATUSES:
+        raise FormatError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
+    keep = set(labels) if labels else None
+    report = ExportReport()
+    with read_snapshot(store):
+        for doc in store.iter_documents():
+            who: list[str | None] = [annotator] if annotator else list(
+                store.annotators(doc.id)) or [None]
+            # the parts shared by every annotator's line are serialised once per document
+            head = (f'{{"id": {dumps_line(doc.key)}, "text": {dumps_line(doc.text)},'
+                    ' "spans": ')
+            tail_meta = dumps_line(export_meta(doc.meta, doc.title, doc.source))
+            by_annotator: dict[str, list[Span]] = {}
+            for span in store.spans(doc.id, annotator, everyone=annotator is None):
+                by_annotator.setdefault(span.annotator, []).append(span)
+            wrote = False
+            for name in who:
+                record_status = store.status(doc.id, name) if name is not None else "todo"
+                if status is not None and record_status != status:
+                    continue
+                spans = [s for s in by_annotator.get(name or "", [])
+                         if keep is None or s.label in keep]
+                spans.sort(key=lambda s: (s.start, s.end, s.label, s.annotator))
+                span_json = dumps_line([_span_dict(s, doc.text, doc.key) for s in spans])
+                out.write(f'{head}{span_json}, "annotator": {dumps_line(name)},'
+                          f' "status": {dumps_line(record_status)}, "meta": {tail_meta}}}\n')
+                report.records += 1
+                report.spans += len(spans)
+                wrote = True
+            report.documents += wrote
+    return report

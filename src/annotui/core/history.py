@@ -1,0 +1,123 @@
+"""Undo and redo, read back from the append-only ``events`` log.
+
+Replaying one annotator's events on one document in order rebuilds both stacks: a change
+pushes onto the undo stack and clears the redo stack; an ``undo`` event moves its target
+onto the redo stack; a ``redo`` event moves it back. Nothing is kept in memory, so the
+stacks are the same after a restart, in another process, or on another machine after a
+merge.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+UNDOABLE = frozenset({"add", "delete", "relabel", "move", "note", "status"})
+SPAN_FIELDS = ("id", "document_id", "start", "end", "label_id", "annotator", "note",
+               "created_at", "updated_at")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    action: str
+    document_id: int
+    span_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What an undo or redo did, so the screen can move to it and say so."""
+
+    action: str          # the original action: add, delete, relabel, move, note, status
+    undone: bool         # True for an undo, False for a redo
+    document_id: int
+    span_id: int | None
+    start: int | None    # where the affected span is (or was), for the cursor
+
+    def describe(self) -> str:
+        verb = {"add": "label", "delete": "deletion", "relabel": "relabel", "move": "move",
+                "note": "note", "status": "status change"}[self.action]
+        return f"{'undid' if self.undone else 'redid'} {verb}"
+
+
+def span_row(conn: sqlite3.Connection, span_id: int) -> dict[str, Any]:
+    columns = ", ".join(f'"{c}"' for c in SPAN_FIELDS)
+    row = conn.execute(f"SELECT {columns} FROM spans WHERE id = ?", (span_id,)).fetchone()
+    return dict(zip(SPAN_FIELDS, row, strict=True))
+
+
+def update_span(conn: sqlite3.Connection, span_id: int, changes: dict[str, Any]) -> None:
+    assignments = ", ".join(f'"{c}" = ?' for c in changes)
+    conn.execute(f"UPDATE spans SET {assignments} WHERE id = ?", (*changes.values(), span_id))
+
+
+def write_status(conn: sqlite3.Connection, doc_id: int, annotator: str, status: str,
+                 stamp: str) -> None:
+    conn.execute(
+        "INSERT INTO statuses (document_id, annotator, status, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (document_id, annotator)"
+        " DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
+        (doc_id, annotator, status, stamp),
+    )
+
+
+def stacks(conn: sqlite3.Connection, doc_id: int, annotator: str
+           ) -> tuple[list[Event], list[Event]]:
+    """The undo and redo stacks of one annotator on one document, rebuilt from the log."""
+    undo: list[Event] = []
+    redo: list[Event] = []
+    by_id: dict[int, Event] = {}
+    rows = conn.execute(
+        "SELECT id, action, document_id, span_id, before, after, ref FROM events"
+        " WHERE document_id = ? AND annotator = ? ORDER BY id",
+        (doc_id, annotator),
+    )
+    for event_id, action, document_id, span_id, before, after, ref in rows:
+        if action in UNDOABLE:
+            event = Event(event_id, action, document_id, span_id,
+                          json.loads(before) if before else None,
+                          json.loads(after) if after else None)
+            by_id[event_id] = event
+            undo.append(event)
+            redo.clear()
+        elif action == "undo" and undo and undo[-1].id == ref:
+            redo.append(undo.pop())
+        elif action == "redo" and redo and redo[-1].id == ref:
+            undo.append(redo.pop())
+    return undo, redo
+
+
+def apply(conn: sqlite3.Connection, event: Event, *, reverse: bool, stamp: str) -> Change:
+    """Reverse (undo) or re-apply (redo) one logged change."""
+    removing = (event.action == "add") == reverse
+    if event.action in ("add", "delete"):
+        row = event.after if event.action == "add" else event.before
+        assert row is not None
+        if removing:
+            conn.execute("DELETE FROM spans WHERE id = ?", (event.span_id,))
+        else:
+            columns = ", ".join(f'"{c}"' for c in row)
+            marks = ", ".join("?" for _ in row)
+            conn.execute(f"INSERT INTO spans ({columns}) VALUES ({marks})", tuple(row.values()))
+        start = row["start"]
+    elif event.action == "status":
+        state = event.before if reverse else event.after
+        assert state is not None
+        write_status(conn, event.document_id, _annotator_of(conn, event), state["status"], stamp)
+        start = None
+    else:
+        state = event.before if reverse else event.after
+        assert state is not None and event.span_id is not None
+        update_span(conn, event.span_id, {**state, "updated_at": stamp})
+        start = conn.execute("SELECT start FROM spans WHERE id = ?",
+                             (event.span_id,)).fetchone()[0]
+    return Change(event.action, reverse, event.document_id, event.span_id, start)
+
+
+def _annotator_of(conn: sqlite3.Connection, event: Event) -> str:
+    return conn.execute("SELECT annotator FROM events WHERE id = ?", (event.id,)).fetchone()[0]

@@ -1,0 +1,395 @@
+"""``annotui import``: files, folders and stdin into the store, streaming and idempotent.
+
+Each input is read by the reader its extension (or ``--format``) names; readers yield
+records and per-record errors, so a bad line or span is named with its line number and
+skipped while the rest of the file lands. Records are validated before anything is
+written, then written in batches (one transaction per batch, one savepoint per record):
+each document lands with its spans and status entirely or not at all, and a failing
+record never takes its neighbours with it. Importing the same input twice adds nothing:
+the store keeps one document per text and skips spans it already has.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from annotui.core.formats import (
+    READERS,
+    FormatError,
+    Reader,
+    Record,
+    RecordError,
+    Source,
+    format_for_path,
+    reader,
+)
+from annotui.core.schema import StoreError
+from annotui.core.store import Store
+
+__all__ = ["BATCH_RECORDS", "ImportReport", "import_paths"]
+
+# Records per transaction: big enough that commits (a few ms each with synchronous=FULL)
+# do not dominate a 100k-record import, small enough to keep the write lock brief and
+# memory flat. BATCH_CHARS bounds a batch of long documents the same way.
+BATCH_RECORDS = 200
+BATCH_CHARS = 8_000_000
+# past this many messages for one file, the rest are only counted (a wrong file type
+# would otherwise print a line per line)
+MAX_ERRORS_PER_FILE = 50
+STDIN_NAME = "<stdin>"
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``errors`` holds one-line ``name[:line]: reason`` messages."""
+
+    files: int = 0                 # inputs read (files and stdin), good or bad
+    documents_added: int = 0
+    documents_present: int = 0     # records whose text was already stored
+    spans_added: int = 0
+    spans_duplicate: int = 0       # already stored: skipped, not an error
+    spans_rejected: int = 0        # invalid spans, named in errors
+    records_rejected: int = 0      # invalid records or files, named in errors
+    statuses: int = 0              # statuses recorded
+    files_ignored: int = 0         # files in folders that no reader claims
+    errors: list[str] = field(default_factory=list)
+    document_ids: list[int] = field(default_factory=list)  # touched, in input order
+    _seen: set[int] = field(default_factory=set, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing had to be skipped (the CLI exits 1 otherwise)."""
+        return not self.errors
+
+    def summary(self) -> str:
+        """One line for the end of ``annotui import``."""
+        def n(count: int, word: str) -> str:
+            return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+        parts = [f"{n(self.files, 'file')} read",
+                 f"{n(self.documents_added, 'document')} added"]
+        if self.documents_present:
+            parts.append(f"{self.documents_present:,} already present")
+        parts.append(f"{n(self.spans_added, 'span')} added")
+        if self.spans_duplicate:
+            parts.append(f"{self.spans_duplicate:,} already present")
+        if self.files_ignored:
+            parts.append(f"{n(self.files_ignored, 'file')} of unknown type ignored")
+        if self.errors:
+            parts.append(n(len(self.errors), "error"))
+        return ", ".join(parts)
+
+    def _touch(self, doc_id: int) -> None:
+        if doc_id not in self._seen:
+            self._seen.add(doc_id)
+            self.document_ids.append(doc_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Input:
+    name: str
+    reader: Reader
+    path: Path | None   # None: stdin
+    key: str | None
+    size: int
+
+
+class _CountingStream:
+    """A binary stream that counts the bytes handed out (for progress) and can replay
+    lines already read from a pipe (stdin, after sniffing its format)."""
+
+    def __init__(self, raw: BinaryIO, prefix: list[bytes] | None = None) -> None:
+        self._raw = raw
+        self._prefix = prefix or []
+        self.count = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        head = b"".join(self._prefix)
+        self._prefix = []
+        if size is None or size < 0:
+            data = head + self._raw.read()
+        elif len(head) >= size:
+            data, self._prefix = head[:size], [head[size:]] if head[size:] else []
+        else:
+            data = head + self._raw.read(size - len(head))
+        self.count += len(data)
+        return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        while self._prefix:
+            line = self._prefix.pop(0)
+            self.count += len(line)
+            yield line
+        for line in self._raw:
+            self.count += len(line)
+            yield line
+
+
+def _message(name: str, line: int | None, reason: str) -> str:
+    return f"{name}:{line}: {reason}" if line else f"{name}: {reason}"
+
+
+def _known_extensions() -> str:
+    return ", ".join(sorted({ext for r in READERS.values() for ext in r.extensions}))
+
+
+def _plan(paths: list[str], fmt: str | None, report: ImportReport) -> list[_Input]:
+    """Resolve paths to inputs in a stable order; unusable ones go to report.errors."""
+    chosen = reader(fmt) if fmt else None
+    inputs: list[_Input] = []
+    for given in paths:
+        if given == "-":
+            # the reader is decided when stdin is read (sniffed unless --format)
+            inputs.append(_Input(STDIN_NAME, chosen or READERS["txt"], None, None, 0))
+            continue
+        path = Path(given)
+        if path.is_dir():
+            inputs.extend(_walk(path, given, chosen, report))
+        elif path.exists():
+            name = chosen.name if chosen else format_for_path(path)
+            if name is None:
+                what = f"unknown file type {path.suffix!r}" if path.suffix else "no extension"
+                report.errors.append(_message(
+                    given, None, f"{what} (known: {_known_extensions()}; or use --format)"))
+                report.records_rejected += 1
+                continue
+            inputs.append(_Input(given, READERS[name], path, path.stem, _size(path)))
+        else:
+            report.errors.append(_message(given, None, "no such file or directory"))
+            report.records_rejected += 1
+    return inputs
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _walk(folder: Path, given: str, chosen: Reader | None, report: ImportReport
+          ) -> list[_Input]:
+    found: list[tuple[tuple[str, ...], _Input]] = []
+
+    def unreadable(exc: OSError) -> None:
+        report.errors.append(_message(str(exc.filename or given), None,
+                                      f"cannot read folder ({exc.strerror or exc})"))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable):
+        # hidden folders (.git, .venv, .ipynb_checkpoints) are never someone's corpus
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for file in files:
+            if file.startswith("."):
+                continue
+            path = Path(root, file)
+            if chosen is not None:
+                entry = chosen if path.suffix.lower() in chosen.extensions else None
+            else:
+                name = format_for_path(path)
+                entry = READERS[name] if name else None
+            if entry is None:
+                # sidecars belong to their .txt; anything else is counted as ignored
+                if path.suffix.lower() != ".toml":
+                    report.files_ignored += 1
+                continue
+            relative = path.relative_to(folder)
+            key = relative.with_suffix("").as_posix()
+            shown = os.path.join(given, *relative.parts)
+            found.append((relative.parts, _Input(shown, entry, path, key, _size(path))))
+    found.sort(key=lambda item: item[0])
+    if not found:
+        report.errors.append(_message(
+            given, None, f"no files to import here (looked for {_known_extensions()})"))
+    return [item for _, item in found]
+
+
+def _sniff(raw: BinaryIO) -> tuple[str, list[bytes]]:
+    """Read stdin up to its first non-blank line: ``{`` there means JSONL, else text."""
+    prefix: list[bytes] = []
+    for line in iter(raw.readline, b""):
+        prefix.append(line)
+        head = line[3:] if not prefix[1:] and line.startswith(codecs.BOM_UTF8) else line
+        head = head.lstrip()
+        if head:
+            return ("jsonl" if head.startswith(b"{") else "txt"), prefix
+    return "txt", prefix
+
+
+def import_paths(
+    store: Store,
+    paths: list[str],
+    *,
+    fmt: str | None = None,
+    encoding: str = "utf-8",
+    stdin: BinaryIO | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    annotator: str | None = None,
+) -> ImportReport:
+    """Import files, folders (recursively) and ``-`` (stdin) into ``store``.
+
+    ``fmt`` forces a reader for every named file and stdin (in folders it selects the
+    files that reader claims); otherwise formats come from extensions, and stdin is
+    sniffed. Spans and statuses that name no annotator are recorded as ``annotator``
+    (default: the store's). ``progress(done, total)`` gets bytes read so far and the
+    total size of the files (stdin counts as it is read). Bad inputs never raise: they
+    are named in ``report.errors``; an unknown ``fmt`` or ``encoding`` raises
+    :class:`FormatError` before anything is read.
+    """
+    if store.readonly:
+        raise StoreError(f"{store.path}: opened read-only; cannot import")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise FormatError(f"unknown encoding {encoding!r}") from None
+    report = ImportReport()
+    inputs = _plan(paths, fmt, report)
+    total = sum(item.size for item in inputs)
+    done = 0
+    importer = _Importer(store, report, annotator or store.annotator)
+    for item in inputs:
+        stream: _CountingStream | None = None
+        try:
+            if item.path is None:
+                raw = stdin if stdin is not None else _stdin()
+                entry = item.reader
+                prefix: list[bytes] = []
+                if fmt is None:
+                    name, prefix = _sniff(raw)
+                    entry = READERS[name]
+                stream = _CountingStream(raw, prefix)
+                importer.run(item, entry, stream, encoding,
+                             lambda: _tick(progress, done + stream.count if stream else done,
+                                           total))
+            else:
+                with open(item.path, "rb") as handle:
+                    stream = _CountingStream(handle)  # type: ignore[arg-type]
+                    importer.run(item, item.reader, stream, encoding,
+                                 lambda: _tick(progress, done + stream.count if stream else done,
+                                               total))
+        except OSError as exc:
+            importer.file_error(item.name, f"cannot read ({exc.strerror or exc})")
+        done += stream.count if stream is not None else item.size
+        total = max(total, done)
+        _tick(progress, done, total)
+    return report
+
+
+def _stdin() -> BinaryIO:
+    import sys
+
+    return sys.stdin.buffer
+
+
+def _tick(progress: Callable[[int, int], None] | None, done: int, total: int) -> None:
+    if progress is not None:
+        progress(done, max(total, done))
+
+
+class _Importer:
+    """Writes validated records in batches and keeps the report's books."""
+
+    def __init__(self, store: Store, report: ImportReport, annotator: str) -> None:
+        self.store = store
+        self.report = report
+        self.annotator = annotator
+
+    def file_error(self, name: str, reason: str, line: int | None = None) -> None:
+        self.report.errors.append(_message(name, line, reason))
+        self.report.records_rejected += 1
+
+    def run(self, item: _Input, entry: Reader, stream: _CountingStream, encoding: str,
+            tick: Callable[[], None]) -> None:
+        report = self.report
+        report.files += 1
+        source = Source(item.name, stream, item.path, item.key, encoding)
+        batch: list[Record] = []
+        chars = errors = records = 0
+        for got in entry.read(source):
+            if isinstance(got, RecordError):
+                errors += 1
+                if got.span:
+                    report.spans_rejected += 1
+                else:
+                    report.records_rejected += 1
+                if errors <= MAX_ERRORS_PER_FILE:
+                    report.errors.append(_message(item.name, got.line, got.reason))
+                if got.fatal:
+                    break
+                continue
+            records += 1
+            batch.append(got)
+            chars += len(got.text)
+            if len(batch) >= BATCH_RECORDS or chars >= BATCH_CHARS:
+                self.write(item.name, batch)
+                batch, chars = [], 0
+                tick()
+        if batch:
+            self.write(item.name, batch)
+        if errors > MAX_ERRORS_PER_FILE:
+            report.errors.append(_message(
+                item.name, None, f"{errors - MAX_ERRORS_PER_FILE:,} more errors not shown"))
+        if not records and not errors:
+            self.file_error(item.name, "empty file, nothing imported")
+
+    def write(self, name: str, batch: list[Record]) -> None:
+        """Write a batch in one transaction, each record under its own savepoint."""
+        conn = self.store.conn
+        tallies: list[tuple[int, bool, int, int, int]] = []
+        failed: list[str] = []
+        try:
+            with self.store.transaction():
+                for record in batch:
+                    conn.execute("SAVEPOINT annotui_import")
+                    try:
+                        tallies.append(self.write_record(record))
+                    except (StoreError, sqlite3.Error, ValueError) as exc:
+                        conn.execute("ROLLBACK TO annotui_import")
+                        failed.append(_message(name, record.line, f"not stored ({exc})"))
+                    finally:
+                        conn.execute("RELEASE annotui_import")
+        except StoreError as exc:
+            # the commit itself failed (disk full, lock timeout): the batch is not stored
+            self.file_error(name, f"{len(batch)} records not stored ({exc})",
+                            batch[0].line)
+            return
+        report = self.report
+        for message in failed:
+            report.errors.append(message)
+            report.records_rejected += 1
+        for doc_id, created, added, skipped, statuses in tallies:
+            report._touch(doc_id)
+            if created:
+                report.documents_added += 1
+            else:
+                report.documents_present += 1
+            report.spans_added += added
+            report.spans_duplicate += skipped
+            report.statuses += statuses
+
+    def write_record(self, record: Record) -> tuple[int, bool, int, int, int]:
+        """Store one record: (document id, created, spans added, skipped, statuses set)."""
+        store = self.store
+        doc_id, created = store.add_document(record.text, title=record.title, key=record.key,
+                                             source=record.source, meta=record.meta)
+        who = record.annotator or self.annotator
+        added = skipped = statuses = 0
+        if record.spans:
+            added, skipped = store.insert_spans(doc_id, [
+                (s.start, s.end, s.label, s.annotator or who, s.note) for s in record.spans])
+        # a record without annotator saying "todo" says nothing; with one, it says that
+        # annotator has seen the document (export writes such records back the same way)
+        if record.status is not None and (record.annotator or record.status != "todo"):
+            row = store.conn.execute(
+                "SELECT status FROM statuses WHERE document_id = ? AND annotator = ?",
+                (doc_id, who)).fetchone()
+            # "todo" never overwrites work already marked done or skipped
+            if row is None or (row[0] != record.status and record.status != "todo"):
+                store.import_status(doc_id, who, record.status)
+                statuses = 1
+        return doc_id, created, added, skipped, statuses

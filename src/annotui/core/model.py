@@ -1,0 +1,57 @@
+"""The plain records the store hands out. Frozen: a change goes through the Store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUSES = ("todo", "done", "skipped")
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    id: int
+    name: str
+    key: str | None
+    color: str
+    description: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A labelled range of a document: code points, ``start`` inclusive, ``end`` exclusive."""
+
+    id: int
+    document_id: int
+    start: int
+    end: int
+    label: str
+    annotator: str
+    note: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    id: int
+    key: str
+    title: str
+    text: str
+    source: str | None = None
+    sha256: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """A row of the document list: everything but the text."""
+
+    id: int
+    key: str
+    title: str
+    length: int
+    status: str
+    spans: int
+    position: int

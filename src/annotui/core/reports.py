@@ -1,0 +1,119 @@
+"""The tables of ``annotui docs``, ``stats``, ``info`` and ``labels`` (rich, no Textual).
+
+Every string that comes from a document goes through :func:`display_text` and into a
+``rich.text.Text``, never into markup: an article may contain ``[bold]`` or ESC bytes.
+"""
+
+from __future__ import annotations
+
+import os
+
+from rich.table import Table
+from rich.text import Text
+
+from annotui import __version__
+from annotui.core.display import display_text, one_line
+from annotui.core.store import Store
+
+
+def _safe(value: object, limit: int = 60) -> Text:
+    return Text(one_line(str(value), limit))
+
+
+def docs_table(store: Store) -> Table | Text:
+    docs = store.documents()
+    if not docs:
+        return Text("no documents yet: `annotui import PATH` or just `annotui`")
+    table = Table(title=f"{len(docs)} documents · annotator {display_text(store.annotator)}",
+                  title_justify="left")
+    for column, justify in (("#", "right"), ("key", "left"), ("title", "left"),
+                            ("chars", "right"), ("status", "left"), ("spans", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    styles = {"done": "green", "skipped": "yellow", "todo": "dim"}
+    for n, doc in enumerate(docs, 1):
+        table.add_row(str(n), _safe(doc.key, 30), _safe(doc.title), f"{doc.length:,}",
+                      Text(doc.status, style=styles[doc.status]), str(doc.spans))
+    return table
+
+
+def stats_tables(store: Store) -> list[Table | Text]:
+    conn = store.conn
+    total_docs = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    if not total_docs:
+        return [Text("no documents yet")]
+    labels = Table(title="spans per label and annotator", title_justify="left")
+    labels.add_column("label")
+    annotators = [r[0] for r in conn.execute(
+        "SELECT DISTINCT annotator FROM spans ORDER BY 1")]
+    for name in annotators:
+        labels.add_column(display_text(name), justify="right")
+    labels.add_column("total", justify="right")
+    counts = {(label, who): n for label, who, n in conn.execute(
+        "SELECT labels.name, spans.annotator, count(*) FROM spans"
+        " JOIN labels ON labels.id = spans.label_id GROUP BY 1, 2")}
+    for label in store.labels():
+        row = [counts.get((label.name, who), 0) for who in annotators]
+        labels.add_row(Text(display_text(label.name), style=f"bold {label.color}"),
+                       *map(str, row), str(sum(row)))
+
+    people = Table(title="annotators", title_justify="left")
+    for column in ("annotator", "spans", "documents labelled", "done", "skipped"):
+        people.add_column(column, justify="left" if column == "annotator" else "right")
+    for who in annotators or []:
+        spans, docs = conn.execute(
+            "SELECT count(*), count(DISTINCT document_id) FROM spans WHERE annotator = ?",
+            (who,)).fetchone()
+        done, skipped = (conn.execute(
+            "SELECT count(*) FROM statuses WHERE annotator = ? AND status = ?",
+            (who, status)).fetchone()[0] for status in ("done", "skipped"))
+        people.add_row(display_text(who), str(spans), str(docs), str(done), str(skipped))
+
+    statuses = Table(title=f"{total_docs} documents by status (any annotator)",
+                     title_justify="left")
+    statuses.add_column("status")
+    statuses.add_column("documents", justify="right")
+    done_any = conn.execute(
+        "SELECT count(DISTINCT document_id) FROM statuses WHERE status = 'done'").fetchone()[0]
+    untouched = conn.execute(
+        "SELECT count(*) FROM documents d WHERE NOT EXISTS (SELECT 1 FROM spans"
+        " WHERE document_id = d.id) AND NOT EXISTS (SELECT 1 FROM statuses"
+        " WHERE document_id = d.id)").fetchone()[0]
+    statuses.add_row("done by someone", str(done_any))
+    statuses.add_row("untouched", str(untouched))
+    return [labels, people, statuses]
+
+
+def info_table(store: Store) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    size = os.path.getsize(store.path) if store.path.exists() else 0
+    counts = store.counts()
+    rows = [
+        ("database", str(store.path.resolve())),
+        ("size", f"{size / 1024:,.0f} KB"),
+        ("schema version", f"{store.schema_version} (this annotui: {store.latest_schema})"),
+        ("annotui", __version__),
+        ("annotator", store.annotator),
+        ("documents", f"{counts['documents']:,}"),
+        ("labels", f"{counts['labels']:,}"),
+        ("spans", f"{counts['spans']:,} by {counts['annotators']} annotator(s)"),
+        ("events", f"{counts['events']:,}"),
+    ]
+    for key, value in rows:
+        table.add_row(key, Text(display_text(value)))
+    return table
+
+
+def labels_table(store: Store) -> Table | Text:
+    labels = store.labels()
+    if not labels:
+        return Text("no labels yet: `annotui` loads the defaults, `annotui labels add` adds one")
+    table = Table(title="labels", title_justify="left")
+    for column in ("key", "label", "colour", "spans", "guideline"):
+        table.add_column(column, justify="right" if column == "spans" else "left")
+    for label in labels:
+        table.add_row(label.key or "", Text(display_text(label.name), style=f"bold {label.color}"),
+                      Text(label.color, style=label.color), str(store.label_usage(label.name)),
+                      _safe(label.description.strip().split("\n", 1)[0], 70))
+    return table

@@ -1,0 +1,195 @@
+"""Opening an annotui database: pragmas, identity checks and forward-only migrations.
+
+A migration is a named function that takes the connection inside an open IMMEDIATE
+transaction; ``PRAGMA user_version`` counts how many have run. A database written by a
+newer annotui, another application's SQLite file or a file that is not SQLite at all is
+refused with a one-line :class:`StoreError`, and is never written to.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+# "ANTU" as a big-endian int: lets `annotui` recognise its own files (and `file(1)` too).
+APPLICATION_ID = 0x414E5455
+
+
+class StoreError(Exception):
+    """A problem the user can act on; its message is one line and names the cause."""
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    # not executescript(): it COMMITs first, which would split a migration's transaction
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+
+
+def _m001_initial(conn: sqlite3.Connection) -> None:
+    _run_script(
+        conn,
+        """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            source TEXT,
+            sha256 TEXT NOT NULL UNIQUE,
+            meta TEXT NOT NULL DEFAULT '{}',
+            position INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX documents_position ON documents(position);
+
+        CREATE TABLE labels (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            key TEXT UNIQUE,
+            color TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL
+        );
+
+        -- AUTOINCREMENT: a deleted span's id is never reused, so the events that name it
+        -- (and an undo that restores it) always mean that span
+        CREATE TABLE spans (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            start INTEGER NOT NULL CHECK (start >= 0),
+            "end" INTEGER NOT NULL CHECK ("end" > start),
+            label_id INTEGER NOT NULL REFERENCES labels(id),
+            annotator TEXT NOT NULL,
+            note TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        -- the same span twice by the same person is always a mistake
+        CREATE UNIQUE INDEX spans_unique
+            ON spans(document_id, start, "end", label_id, annotator);
+        CREATE INDEX spans_label ON spans(label_id);
+
+        CREATE TABLE statuses (
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            annotator TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('todo', 'done', 'skipped')),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (document_id, annotator)
+        );
+
+        -- Append-only: every change, with enough before/after state to undo, redo or
+        -- recover it. Undo and redo are events too (ref = the event they reverse).
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            ts TEXT NOT NULL,
+            annotator TEXT NOT NULL,
+            document_id INTEGER REFERENCES documents(id),
+            span_id INTEGER,
+            action TEXT NOT NULL,
+            before TEXT,
+            after TEXT,
+            ref INTEGER REFERENCES events(id)
+        );
+        CREATE INDEX events_history ON events(document_id, annotator, id);
+
+        -- where each annotator left each document, to resume there
+        CREATE TABLE positions (
+            annotator TEXT NOT NULL,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            "offset" INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (annotator, document_id)
+        );
+
+        -- for Datasette and ad-hoc SQL: SQLite's substr() counts code points, like annotui
+        CREATE VIEW span_texts AS
+            SELECT spans.id, documents.key AS document, spans.start, spans."end",
+                   labels.name AS label, spans.annotator, spans.note,
+                   substr(documents.text, spans.start + 1, spans."end" - spans.start) AS text
+            FROM spans
+            JOIN documents ON documents.id = spans.document_id
+            JOIN labels ON labels.id = spans.label_id;
+        """,
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+    ("initial", _m001_initial),
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open (or create) a database, check that it is annotui's, and migrate it forward."""
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"{path}: is a directory, not a database file")
+    if not readonly and not path.parent.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create its folder ({exc.strerror})") from None
+    uri = f"file:{path.as_posix()}?mode={'ro' if readonly else 'rwc'}"
+    try:
+        # isolation_level=None: annotui opens every transaction itself (BEGIN IMMEDIATE)
+        conn = sqlite3.connect(uri, uri=True, timeout=10.0, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot open ({exc})") from None
+    try:
+        _check_identity(conn, path)
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            # FULL: a commit survives a power cut, at ~4 ms; see the README's "Durability"
+            conn.execute("PRAGMA synchronous = FULL")
+            _migrate(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        ).fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not an annotui database ({exc})") from None
+    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
+        raise StoreError(f"{path}: an SQLite database of another application, not annotui's")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: written by a newer annotui (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); upgrade annotui to open it"
+        )
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    if version > 0:
+        # a copy of the old schema's data before anything changes, never overwritten
+        backup = path.with_name(f"{path.name}.v{version}.bak")
+        if not backup.exists():
+            conn.execute("VACUUM INTO ?", (str(backup),))
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # re-read under the write lock: another process may have migrated meanwhile
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for _name, migration in MIGRATIONS[version:]:
+            migration(conn)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

@@ -1,0 +1,427 @@
+"""The annotation store: one method per user intent, each one IMMEDIATE transaction.
+
+Every change writes its row and its ``events`` row together, so undo and redo are read
+back from the log (per annotator and document) and survive a restart, and nothing that
+is deleted is ever unrecoverable. ``BEGIN IMMEDIATE`` takes the write lock up front:
+with a plain deferred transaction, two processes doing read-then-write fail with
+"database is locked" (see NOTES.md); with it they queue behind the busy timeout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from annotui.core import history
+from annotui.core.labels import LabelsMixin
+from annotui.core.model import STATUSES, Document, DocumentInfo, Span
+from annotui.core.schema import SCHEMA_VERSION, StoreError, connect
+
+__all__ = ["Store", "StoreError"]
+
+SPAN_COLUMNS = 'spans.id, spans.document_id, spans.start, spans."end", labels.name, ' \
+    "spans.annotator, spans.note, spans.created_at, spans.updated_at"
+SPAN_FROM = "spans JOIN labels ON labels.id = spans.label_id"
+SPAN_ORDER = 'spans.start, spans."end", labels.position, spans.id'
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _span(row: tuple[Any, ...]) -> Span:
+    return Span(*row)
+
+
+class Store(LabelsMixin):
+    """An annotui database, seen by one annotator.
+
+    Opening creates the file if needed and migrates it forward; a file that is not an
+    annotui database raises :class:`StoreError` and is left untouched.
+    """
+
+    def __init__(self, path: Path | str, *, annotator: str, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.annotator = annotator
+        self.readonly = readonly
+        self.conn = connect(self.path, readonly=readonly)
+        self.db = sqlite_utils.Database(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions ------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; nested calls join the outer one (a batch import)."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only; nothing can be changed")
+        conn = self.conn
+        if conn.in_transaction:
+            yield conn
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot write ({exc})") from None
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.IntegrityError as exc:
+            conn.execute("ROLLBACK")
+            raise StoreError(f"refused by the database: {exc}") from None
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreError(f"{self.path}: could not save ({exc})") from None
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _event(
+        self,
+        action: str,
+        document_id: int | None,
+        span_id: int | None = None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        ref: int | None = None,
+    ) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO events (ts, annotator, document_id, span_id, action, before, after, ref)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                now(), self.annotator, document_id, span_id, action,
+                None if before is None else json.dumps(before, ensure_ascii=False),
+                None if after is None else json.dumps(after, ensure_ascii=False),
+                ref,
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    # -- documents ---------------------------------------------------------------
+
+    def add_document(
+        self,
+        text: str,
+        *,
+        title: str | None = None,
+        key: str | None = None,
+        source: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> tuple[int, bool]:
+        """Store a text once: returns (id, created). The same text is never stored twice."""
+        digest = sha256(text)
+        found = self.conn.execute("SELECT id FROM documents WHERE sha256 = ?", (digest,))
+        row = found.fetchone()
+        if row:
+            return row[0], False
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM documents WHERE sha256 = ?", (digest,)).fetchone()
+            if row:
+                return row[0], False
+            key = self._free_key(key or digest[:12])
+            if title is None:
+                first = text.strip().split("\n", 1)[0].strip()
+                title = first[:80] or key
+            position = conn.execute(
+                "SELECT coalesce(max(position), 0) + 1 FROM documents"
+            ).fetchone()[0]
+            cursor = conn.execute(
+                "INSERT INTO documents (key, title, text, source, sha256, meta, position,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, title, text, source, digest, json.dumps(meta or {}, ensure_ascii=False),
+                 position, now()),
+            )
+            doc_id = int(cursor.lastrowid or 0)
+            self._event("import", doc_id, after={"key": key, "sha256": digest})
+        return doc_id, True
+
+    def _free_key(self, key: str) -> str:
+        candidate, n = key, 1
+        while self.conn.execute("SELECT 1 FROM documents WHERE key = ?", (candidate,)).fetchone():
+            n += 1
+            candidate = f"{key}-{n}"
+        return candidate
+
+    def document(self, doc_id: int) -> Document:
+        row = self.conn.execute(
+            "SELECT id, key, title, text, source, sha256, meta FROM documents WHERE id = ?",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no document with id {doc_id}")
+        return Document(*row[:6], meta=json.loads(row[6] or "{}"))
+
+    def document_by_key(self, key: str) -> Document | None:
+        row = self.conn.execute("SELECT id FROM documents WHERE key = ?", (key,)).fetchone()
+        return self.document(row[0]) if row else None
+
+    def document_ids(self) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY position")]
+
+    def documents(self, annotator: str | None = None) -> list[DocumentInfo]:
+        """Every document in corpus order, with this annotator's status and span count."""
+        who = annotator or self.annotator
+        rows = self.conn.execute(
+            """
+            SELECT d.id, d.key, d.title, length(d.text),
+                   coalesce(s.status, 'todo'),
+                   (SELECT count(*) FROM spans WHERE document_id = d.id AND annotator = :who),
+                   d.position
+            FROM documents d
+            LEFT JOIN statuses s ON s.document_id = d.id AND s.annotator = :who
+            ORDER BY d.position
+            """,
+            {"who": who},
+        )
+        return [DocumentInfo(*row) for row in rows]
+
+    # -- spans -------------------------------------------------------------------
+
+    def spans(self, doc_id: int, annotator: str | None = None, *, everyone: bool = False
+              ) -> list[Span]:
+        """The spans of a document in text order: this annotator's, another's, or all."""
+        if everyone:
+            where, args = "spans.document_id = ?", (doc_id,)
+        else:
+            where, args = "spans.document_id = ? AND spans.annotator = ?", (
+                doc_id, annotator or self.annotator)
+        rows = self.conn.execute(
+            f"SELECT {SPAN_COLUMNS} FROM {SPAN_FROM} WHERE {where} ORDER BY {SPAN_ORDER}", args
+        )
+        return [_span(r) for r in rows]
+
+    def span(self, span_id: int) -> Span:
+        row = self.conn.execute(
+            f"SELECT {SPAN_COLUMNS} FROM {SPAN_FROM} WHERE spans.id = ?", (span_id,)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no span with id {span_id} (deleted?)")
+        return _span(row)
+
+    def _check_range(self, doc_id: int, start: int, end: int) -> None:
+        row = self.conn.execute(
+            "SELECT length(text) FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no document with id {doc_id}")
+        if not (0 <= start < end <= row[0]):
+            raise StoreError(f"span {start}-{end} is outside the text (0-{row[0]}) or empty")
+
+    def _refuse_duplicate(self, doc_id: int, start: int, end: int, label_id: int,
+                          annotator: str, except_id: int | None = None) -> None:
+        row = self.conn.execute(
+            'SELECT id FROM spans WHERE document_id = ? AND start = ? AND "end" = ?'
+            " AND label_id = ? AND annotator = ? AND id IS NOT ?",
+            (doc_id, start, end, label_id, annotator, except_id),
+        ).fetchone()
+        if row:
+            raise StoreError("that exact span already has that label")
+
+    def add_span(self, doc_id: int, start: int, end: int, label: str,
+                 note: str | None = None) -> Span:
+        """Label [start, end) of a document. Refuses duplicates and ranges outside the text."""
+        with self.transaction() as conn:
+            self._check_range(doc_id, start, end)
+            label_id = self.label_id(label)
+            self._refuse_duplicate(doc_id, start, end, label_id, self.annotator)
+            stamp = now()
+            cursor = conn.execute(
+                'INSERT INTO spans (document_id, start, "end", label_id, annotator, note,'
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc_id, start, end, label_id, self.annotator, note, stamp, stamp),
+            )
+            span_id = int(cursor.lastrowid or 0)
+            self._event("add", doc_id, span_id, after=history.span_row(conn, span_id))
+        return self.span(span_id)
+
+    def delete_span(self, span_id: int) -> Span:
+        span = self.span(span_id)
+        with self.transaction() as conn:
+            row = history.span_row(conn, span_id)
+            conn.execute("DELETE FROM spans WHERE id = ?", (span_id,))
+            self._event("delete", span.document_id, span_id, before=row)
+        return span
+
+    def _update_span(self, span_id: int, action: str, changes: dict[str, Any]) -> Span:
+        with self.transaction() as conn:
+            old = self.span(span_id)
+            row = history.span_row(conn, span_id)
+            before = {column: row[column] for column in changes}
+            if before == changes:
+                return old
+            merged = {**row, **changes}
+            if {"start", "end", "label_id"} & changes.keys():
+                self._check_range(old.document_id, merged["start"], merged["end"])
+                self._refuse_duplicate(old.document_id, merged["start"], merged["end"],
+                                       merged["label_id"], old.annotator, except_id=span_id)
+            history.update_span(conn, span_id, {**changes, "updated_at": now()})
+            self._event(action, old.document_id, span_id, before=before, after=changes)
+        return self.span(span_id)
+
+    def relabel_span(self, span_id: int, label: str) -> Span:
+        return self._update_span(span_id, "relabel", {"label_id": self.label_id(label)})
+
+    def move_span(self, span_id: int, start: int, end: int) -> Span:
+        """Move either edge (or both) of a span without deleting it."""
+        return self._update_span(span_id, "move", {"start": start, "end": end})
+
+    def set_note(self, span_id: int, note: str | None) -> Span:
+        return self._update_span(span_id, "note", {"note": note or None})
+
+    # -- statuses and positions --------------------------------------------------
+
+    def status(self, doc_id: int, annotator: str | None = None) -> str:
+        row = self.conn.execute(
+            "SELECT status FROM statuses WHERE document_id = ? AND annotator = ?",
+            (doc_id, annotator or self.annotator),
+        ).fetchone()
+        return row[0] if row else "todo"
+
+    def set_status(self, doc_id: int, status: str) -> None:
+        if status not in STATUSES:
+            raise StoreError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
+        with self.transaction():
+            old = self.status(doc_id)
+            if old == status:
+                return
+            history.write_status(self.conn, doc_id, self.annotator, status, now())
+            self._event("status", doc_id, before={"status": old}, after={"status": status})
+
+    def import_status(self, doc_id: int, annotator: str, status: str) -> None:
+        """Record another annotator's status from an import or merge (not undoable)."""
+        if status not in STATUSES:
+            raise StoreError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
+        with self.transaction() as conn:
+            history.write_status(conn, doc_id, annotator, status, now())
+            self._event("import", doc_id, after={"annotator": annotator, "status": status})
+
+    def save_position(self, doc_id: int, offset: int) -> None:
+        """Remember where the annotator is (not an undoable change, so no event)."""
+        if self.readonly:
+            return
+        with self.transaction() as conn:
+            conn.execute(
+                'INSERT INTO positions (annotator, document_id, "offset", updated_at)'
+                " VALUES (?, ?, ?, ?) ON CONFLICT (annotator, document_id)"
+                ' DO UPDATE SET "offset" = excluded."offset", updated_at = excluded.updated_at',
+                (self.annotator, doc_id, offset, now()),
+            )
+
+    def position(self, doc_id: int) -> int:
+        row = self.conn.execute(
+            'SELECT "offset" FROM positions WHERE annotator = ? AND document_id = ?',
+            (self.annotator, doc_id),
+        ).fetchone()
+        return row[0] if row else 0
+
+    def last_position(self) -> tuple[int, int] | None:
+        """(document, offset) this annotator last viewed, to resume there."""
+        row = self.conn.execute(
+            'SELECT document_id, "offset" FROM positions WHERE annotator = ?'
+            " ORDER BY updated_at DESC, rowid DESC LIMIT 1",
+            (self.annotator,),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    # -- undo and redo -----------------------------------------------------------
+
+    def undo(self, doc_id: int) -> history.Change | None:
+        """Reverse this annotator's latest change on the document; None if nothing is left."""
+        return self._replay(doc_id, "undo")
+
+    def redo(self, doc_id: int) -> history.Change | None:
+        return self._replay(doc_id, "redo")
+
+    def _replay(self, doc_id: int, direction: str) -> history.Change | None:
+        with self.transaction() as conn:
+            undo_stack, redo_stack = history.stacks(conn, doc_id, self.annotator)
+            stack = undo_stack if direction == "undo" else redo_stack
+            if not stack:
+                return None
+            target = stack[-1]
+            try:
+                change = history.apply(conn, target, reverse=direction == "undo", stamp=now())
+            except sqlite3.IntegrityError:
+                raise StoreError(
+                    f"cannot {direction}: an identical span exists now"
+                ) from None
+            self._event(direction, doc_id, target.span_id, ref=target.id)
+        return change
+
+    # -- reading for export and reports -------------------------------------------
+
+    def annotators(self, doc_id: int) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT annotator FROM spans WHERE document_id = :d UNION "
+            "SELECT annotator FROM statuses WHERE document_id = :d ORDER BY 1",
+            {"d": doc_id},
+        )
+        return [r[0] for r in rows]
+
+    def iter_documents(self) -> Iterator[Document]:
+        """Every document in corpus order, one at a time (flat memory)."""
+        for (doc_id,) in self.conn.execute("SELECT id FROM documents ORDER BY position"):
+            yield self.document(doc_id)
+
+    def counts(self) -> dict[str, int]:
+        one = self.conn.execute
+        return {
+            table: one(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("documents", "labels", "spans", "events")
+        } | {"annotators": one("SELECT count(DISTINCT annotator) FROM spans").fetchone()[0]}
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    latest_schema = SCHEMA_VERSION
+
+    def insert_spans(self, doc_id: int, spans: Iterable[tuple[int, int, str, str, str | None]]
+                     ) -> tuple[int, int]:
+        """Bulk-add imported spans (start, end, label, annotator, note); duplicates skipped.
+
+        Returns (added, skipped). Labels unknown to the database are created.
+        """
+        added = skipped = 0
+        with self.transaction() as conn:
+            length = conn.execute(
+                "SELECT length(text) FROM documents WHERE id = ?", (doc_id,)
+            ).fetchone()[0]
+            stamp = now()
+            for start, end, label, annotator, note in spans:
+                if not (0 <= start < end <= length):
+                    raise StoreError(f"span {start}-{end} is outside the text (0-{length})")
+                cursor = conn.execute(
+                    'INSERT OR IGNORE INTO spans (document_id, start, "end", label_id, annotator,'
+                    " note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (doc_id, start, end, self.ensure_label(label), annotator, note, stamp, stamp),
+                )
+                if cursor.rowcount:
+                    added += 1
+                    self._event("import", doc_id, int(cursor.lastrowid or 0),
+                                after=history.span_row(conn, int(cursor.lastrowid or 0)))
+                else:
+                    skipped += 1
+        return added, skipped

@@ -1,0 +1,79 @@
+"""The annotui application: opens the store, shows the main screen, wires the palette."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from annotui import resources
+from annotui.core.store import Store
+from annotui.tui import keymap
+
+
+class AnnotuiApp(App[int]):
+    TITLE = "annotui"
+    CSS_PATH = str(resources.styles_dir() / "annotui.tcss")
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, store: Store, doc_id: int | None = None, *,
+                 snap_words: bool = True) -> None:
+        super().__init__()
+        self.store = store
+        self.snap_words = snap_words
+        self._doc_id = doc_id
+
+    def on_mount(self) -> None:
+        from annotui.tui.screens.main_screen import MainScreen
+
+        doc_id, cursor = self._doc_id, None
+        if doc_id is None:
+            resume = self.store.last_position()
+            ids = self.store.document_ids()
+            if resume and resume[0] in ids:
+                doc_id, cursor = resume
+            else:
+                doc_id = ids[0]
+        self.push_screen(MainScreen(self.store, doc_id, cursor or 0) if cursor is not None
+                         else MainScreen(self.store, doc_id, self.store.position(doc_id)))
+        # An SSH drop or a kill: every change is already committed, so just leave cleanly
+        # (Textual restores the terminal on exit); 128 + signal number, as shells expect.
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, self.exit, 128 + signum)
+            except (NotImplementedError, RuntimeError):  # not on this platform / thread
+                pass
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        from annotui.tui.screens.main_screen import MainScreen
+        from annotui.tui.widgets.reader import Reader
+
+        if not isinstance(screen, MainScreen):
+            return
+        reader = screen.query_one(Reader)
+        reader_ids = {b.id for b in Reader.BINDINGS if hasattr(b, "id")}
+        for binding in keymap.bindings():
+            target = reader if binding.id in reader_ids else screen
+            action = binding.action
+
+            async def run(target=target, action=action) -> None:  # type: ignore[no-untyped-def]
+                await target.run_action(action)
+
+            yield SystemCommand(binding.description.capitalize(),
+                                f"{keymap.key_text(binding)} — {binding.id}", run)
+
+
+def run(db_path: Path, annotator: str, doc_id: int | None) -> int:
+    """Open the TUI on a database; returns the exit code."""
+    store = Store(db_path, annotator=annotator)
+    try:
+        code = AnnotuiApp(store, doc_id).run()
+    finally:
+        store.close()
+    return code or 0

@@ -1,0 +1,434 @@
+"""The main screen: the reader, the annotation panel, and every labelling action.
+
+Each action goes through the Store first; the screen repaints only after the commit
+returned, so nothing is ever shown as saved that is not in SQLite. A failed commit
+(locked, read-only, disk full) is reported and the selection is kept for another try.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from annotui.core import text as tx
+from annotui.core.display import one_line
+from annotui.core.history import Change
+from annotui.core.model import Document, Span
+from annotui.core.schema import StoreError
+from annotui.core.store import Store
+from annotui.tui.widgets.legend import Legend
+from annotui.tui.widgets.reader import Reader
+from annotui.tui.widgets.span_list import SpanList
+from annotui.tui.widgets.topbar import TopBar
+
+# the footer shows one "1-9 label" entry; the help screen and legend name each label
+LABEL_KEYS = [Binding(str(n), f"label({n})", "label" if n == 1 else f"label {n}", show=n == 1,
+                      key_display="1-9" if n == 1 else None, id=f"label.{n}")
+              for n in range(1, 10)]
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        *LABEL_KEYS,
+        Binding("tab", "next_span(1)", "next span", show=False, priority=True,
+                id="span.next"),
+        Binding("shift+tab", "next_span(-1)", "previous span", show=False, priority=True,
+                id="span.previous"),
+        Binding("x,delete", "delete_span", "delete", id="span.delete"),
+        Binding("r", "relabel", "relabel", id="span.relabel"),
+        Binding("n", "note", "note", id="span.note"),
+        Binding("alt+right", "move_edge('end', 1)", "span end +word", show=False,
+                id="span.end_grow"),
+        Binding("alt+left", "move_edge('end', -1)", "span end -word", show=False,
+                id="span.end_shrink"),
+        Binding("alt+shift+left", "move_edge('start', -1)", "span start -word", show=False,
+                id="span.start_grow"),
+        Binding("alt+shift+right", "move_edge('start', 1)", "span start +word", show=False,
+                id="span.start_shrink"),
+        Binding("u,ctrl+z", "undo", "undo", id="history.undo"),
+        Binding("ctrl+r,ctrl+y", "redo", "redo", show=False, id="history.redo"),
+        Binding("slash", "search", "search", show=False, id="search.open"),
+        Binding("ctrl+n", "search_again(1)", "next hit", show=False, id="search.next"),
+        Binding("ctrl+b", "search_again(-1)", "previous hit", show=False,
+                id="search.previous"),
+        Binding("right_square_bracket", "document(1)", "next doc", show=False,
+                id="doc.next"),
+        Binding("left_square_bracket", "document(-1)", "previous doc", show=False,
+                id="doc.previous"),
+        Binding("D", "done", "done", id="doc.done"),
+        Binding("o", "picker", "documents", id="doc.picker"),
+        Binding("p", "toggle_panel", "panel", show=False, id="view.panel"),
+        Binding("question_mark", "help", "help", id="app.help"),
+        Binding("q", "quit", "quit", id="app.quit"),
+    ]
+
+    def __init__(self, store: Store, doc_id: int, cursor: int = 0) -> None:
+        super().__init__()
+        self.store = store
+        self.doc: Document = store.document(doc_id)
+        self.spans: list[Span] = []
+        self._first_cursor = cursor
+        self._search: str = ""
+        self._on_span: bool = False
+        self._haystack: tuple[int, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(id="topbar")
+        with Vertical(id="body"):
+            yield Reader(id="reader")
+            with Vertical(id="panel"):
+                yield Static("spans", classes="panel-title", id="spans-title")
+                yield SpanList(id="spans")
+                yield Static("labels", classes="panel-title")
+                yield Legend(id="legend")
+        yield Input(placeholder="search this document; enter finds, escape closes",
+                    id="search")
+        yield Footer()
+
+    def on_resize(self) -> None:
+        # below 70 columns the panel goes under the reader; below 16 rows it hides (`p`)
+        self.set_class(self.size.width < 70, "narrow")
+        self.set_class(self.size.width < 70 and self.size.height < 16, "short")
+
+    @property
+    def reader(self) -> Reader:
+        return self.query_one(Reader)
+
+    def on_mount(self) -> None:
+        self.show_document(self.doc.id, self._first_cursor)
+        self.reader.focus()
+
+    # -- showing --------------------------------------------------------------------
+
+    def show_document(self, doc_id: int, cursor: int | None = None) -> None:
+        self._save_position()
+        self.doc = self.store.document(doc_id)
+        self.spans = self.store.spans(doc_id)
+        if cursor is None:
+            cursor = self.store.position(doc_id)
+        self.reader.load(self.doc.text, self.spans, self.store.labels(), cursor)
+        self._refresh_panel()
+        self._refresh_topbar()
+        self.store.save_position(doc_id, self.reader.cursor)
+
+    def _refresh_panel(self, current: int | None = None) -> None:
+        labels = self.store.labels()
+        if current is None:
+            under = self._span_under_cursor()
+            current = under.id if under else None
+        self.query_one(SpanList).show(self.spans, self.doc.text, labels, self.store.annotator,
+                                      current)
+        self.query_one(Legend).show(labels, self.spans)
+        self.query_one("#spans-title", Static).update(f"spans · {len(self.spans)}")
+
+    def _refresh_topbar(self) -> None:
+        ids = self.store.document_ids()
+        docs = self.store.documents()
+        done = sum(1 for d in docs if d.status == "done")
+        self.query_one(TopBar).show(
+            title=self.doc.title, position=ids.index(self.doc.id) + 1, total=len(ids),
+            done=done, status=self.store.status(self.doc.id), annotator=self.store.annotator,
+            database=self.store.path.name, readonly=self.store.readonly)
+
+    def _reload_spans(self, changed: list[tuple[int, int]], current: int | None = None) -> None:
+        """After a commit: new spans, repaint only the changed ranges, update the panel."""
+        self.spans = self.store.spans(self.doc.id)
+        self.reader.set_spans(self.spans, changed)
+        self._refresh_panel(current)
+        self._update_bindings()
+
+    def _span_under_cursor(self) -> Span | None:
+        """The span the user means: the one focused in the panel, else under the cursor."""
+        panel = self.query_one(SpanList)
+        if panel.has_focus and panel.current is not None:
+            return self.reader.index.get(panel.current)
+        found = self.reader.index.at(self.reader.cursor)
+        if not found and self.reader.cursor > 0:
+            found = self.reader.index.at(self.reader.cursor - 1)
+        return found[0] if found else None
+
+    def _commit(self, what: str, action):  # type: ignore[no-untyped-def]
+        """Run one store intent; on failure say why and change nothing on screen."""
+        try:
+            return action()
+        except StoreError as exc:
+            self.notify(f"{what} not saved: {exc}", severity="error", timeout=6)
+            return None
+
+    # -- reader events --------------------------------------------------------------
+
+    @on(Reader.CursorMoved)
+    def _cursor_moved(self, event: Reader.CursorMoved) -> None:
+        under = self._span_under_cursor()
+        self.query_one(SpanList).point_at(under.id if under else None)
+        if (under is not None) != self._on_span:
+            self._update_bindings()
+        self._schedule_position_save()
+
+    @on(Reader.SelectionChanged)
+    def _selection_changed(self, event: Reader.SelectionChanged) -> None:
+        self._update_bindings()
+
+    @on(SpanList.Focused)
+    def _span_focused(self, event: SpanList.Focused) -> None:
+        span = self.reader.index.get(event.span_id)
+        if span is not None:
+            self.reader.move_to(span.start)
+
+    def _update_bindings(self) -> None:
+        self._on_span = self._span_under_cursor() is not None
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("delete_span", "relabel", "note", "move_edge"):
+            return True if self._on_span else None
+        if action == "redo" or action == "undo":
+            return True
+        return True
+
+    _position_timer = None
+
+    def _schedule_position_save(self) -> None:
+        # the resume position is a convenience, not a change: saved at most twice a second
+        if self._position_timer is not None:
+            self._position_timer.stop()
+        self._position_timer = self.set_timer(0.5, self._save_position)
+
+    def _save_position(self) -> None:
+        if self.is_mounted and self.reader.text == self.doc.text:
+            try:
+                self.store.save_position(self.doc.id, self.reader.cursor)
+            except StoreError:
+                pass  # a read-only or busy database only loses the resume point
+
+    # -- labelling ------------------------------------------------------------------
+
+    def action_label(self, number: int) -> None:
+        label = next((lb for lb in self.store.labels() if lb.key == str(number)), None)
+        if label is None:
+            self.notify(f"no label on key {number}: `annotui labels` to bind one",
+                        severity="warning")
+            return
+        selection = self.reader.selection
+        if selection is None:
+            self.notify(f"select some text first (v, s, shift+arrows), then {number}",
+                        severity="warning")
+            return
+        span_range = tx.selection_to_span(self.doc.text, *selection,
+                                          snap_words=self.app.snap_words)  # type: ignore
+        if span_range is None:
+            self.notify("the selection is only white space", severity="warning")
+            return
+        span = self._commit("label", lambda: self.store.add_span(self.doc.id, *span_range,
+                                                                 label.name))
+        if span is None:
+            return
+        self.reader.clear_selection()
+        self._reload_spans([span_range], current=span.id)
+
+    def action_delete_span(self) -> None:
+        span = self._span_under_cursor()
+        if span is None:
+            self.notify("no span here to delete", severity="warning")
+            return
+        if self._commit("deletion", lambda: self.store.delete_span(span.id)):
+            self._reload_spans([(span.start, span.end)])
+            self.notify(f"deleted {span.label} span (u undoes)", timeout=3)
+
+    def action_relabel(self) -> None:
+        from annotui.tui.screens.dialogs import LabelChooser
+
+        span = self._span_under_cursor()
+        if span is None:
+            self.notify("no span here to relabel", severity="warning")
+            return
+
+        def chosen(name: str | None) -> None:
+            if name and self._commit("relabel", lambda: self.store.relabel_span(span.id, name)):
+                self._reload_spans([(span.start, span.end)], current=span.id)
+
+        self.app.push_screen(LabelChooser(self.store.labels(), span.label), chosen)
+
+    def action_note(self) -> None:
+        from annotui.tui.screens.dialogs import NoteEditor
+
+        span = self._span_under_cursor()
+        if span is None:
+            self.notify("no span here to annotate", severity="warning")
+            return
+
+        def written(note: str | None) -> None:
+            if note is not None and self._commit(
+                    "note", lambda: self.store.set_note(span.id, note.strip() or None)):
+                self._reload_spans([(span.start, span.end)], current=span.id)
+
+        excerpt = one_line(self.doc.text[span.start:span.end], 70)
+        self.app.push_screen(NoteEditor(excerpt, span.note or ""), written)
+
+    def action_move_edge(self, edge: str, direction: int) -> None:
+        span = self._span_under_cursor()
+        if span is None:
+            return
+        text = self.doc.text
+        start, end = span.start, span.end
+        if edge == "end":
+            if direction > 0:
+                end = tx.next_word_end(text, end)
+            else:  # back to the start of the last word, then drop the white space
+                end = tx.trim(text, start, tx.prev_word_start(text, end))[1]
+        else:
+            start = tx.prev_word_start(text, start) if direction < 0 else \
+                min(end - 1, tx.next_word_start(text, start))
+        if (start, end) == (span.start, span.end) or start >= end:
+            return
+        moved = self._commit("move", lambda: self.store.move_span(span.id, start, end))
+        if moved:
+            self._reload_spans([(min(start, span.start), max(end, span.end))], current=span.id)
+
+    def action_next_span(self, direction: int) -> None:
+        index = self.reader.index
+        if not len(index):
+            self.notify("no spans in this document yet", severity="information", timeout=2)
+            return
+        current = self._span_under_cursor()
+        spans = index.spans
+        if current is not None and index.index_of(current.id) is not None:
+            i = (index.index_of(current.id) + direction) % len(spans)  # type: ignore
+            target = spans[i]
+        elif direction > 0:
+            target = index.next_after(self.reader.cursor) or spans[0]
+        else:
+            target = index.previous_before(self.reader.cursor) or spans[-1]
+        self.reader.move_to(target.start)
+        self.query_one(SpanList).point_at(target.id)
+        self.reader.focus()
+
+    # -- history --------------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        self._replay(self.store.undo, "undo")
+
+    def action_redo(self) -> None:
+        self._replay(self.store.redo, "redo")
+
+    def _replay(self, step, word: str) -> None:  # type: ignore[no-untyped-def]
+        change: Change | None = self._commit(word, lambda: step(self.doc.id))
+        if change is None:
+            self.notify(f"nothing to {word}", timeout=2)
+            return
+        before = {s.id: s for s in self.spans}
+        self.spans = self.store.spans(self.doc.id)
+        after = {s.id: s for s in self.spans}
+        changed = [(s.start, s.end) for s in (before.get(change.span_id or -1),
+                                              after.get(change.span_id or -1)) if s]
+        self.reader.set_spans(self.spans, changed)
+        if change.start is not None:
+            self.reader.move_to(change.start)
+        self._refresh_panel()
+        self._refresh_topbar()
+        self._update_bindings()
+        self.notify(change.describe(), timeout=2)
+
+    # -- documents ------------------------------------------------------------------
+
+    def action_document(self, step: int) -> None:
+        ids = self.store.document_ids()
+        i = ids.index(self.doc.id) + step
+        if 0 <= i < len(ids):
+            self.show_document(ids[i])
+        else:
+            self.notify("first document" if step < 0 else "last document", timeout=2)
+
+    def action_done(self) -> None:
+        if self._commit("status", lambda: self.store.set_status(self.doc.id, "done")) is None \
+                and self.store.status(self.doc.id) != "done":
+            return
+        docs = self.store.documents()
+        ids = [d.id for d in docs]
+        here = ids.index(self.doc.id)
+        order = docs[here + 1:] + docs[:here]
+        target = next((d for d in order if d.status == "todo"), None)
+        if target is None:
+            self._refresh_topbar()
+            self.notify("marked done: every document is done 🎉", timeout=4)
+        else:
+            self.show_document(target.id)
+            self.notify("marked done; next not-done document", timeout=2)
+
+    def action_picker(self) -> None:
+        from annotui.tui.screens.picker_screen import PickerScreen
+
+        def picked(doc_id: int | None) -> None:
+            if doc_id is not None and doc_id != self.doc.id:
+                self.show_document(doc_id)
+
+        self.app.push_screen(PickerScreen(self.store, self.doc.id), picked)
+
+    def action_help(self) -> None:
+        from annotui.tui.screens.help_screen import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.store.labels()))
+
+    def action_toggle_panel(self) -> None:
+        self.toggle_class("panel-hidden")
+
+    def action_quit(self) -> None:
+        self._save_position()
+        self.app.exit(0)
+
+    # -- search ---------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.add_class("open")
+        box.value = self._search
+        box.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self._search = event.value
+        self._close_search()
+        self.action_search_again(1)
+
+    def _close_search(self) -> None:
+        self.query_one("#search", Input).remove_class("open")
+        self.reader.focus()
+
+    def key_escape(self) -> None:
+        if self.query_one("#search", Input).has_class("open"):
+            self._close_search()
+
+    def action_search_again(self, direction: int) -> None:
+        needle = self._search.lower()
+        if not needle:
+            self.action_search()
+            return
+        hit = self._find(needle, direction)
+        if hit < 0:
+            self.notify(f"not found: {one_line(self._search, 40)}", severity="warning",
+                        timeout=3)
+            return
+        self.reader.select(hit, hit + len(needle))
+        self.reader.sticky = False
+
+    def _find(self, needle: str, direction: int) -> int:
+        """Offset of the next (or previous) hit, wrapping around; -1 if none."""
+        if self._haystack is None or self._haystack[0] != self.doc.id:
+            text = self.doc.text
+            lowered = text.lower()
+            # lower() may change lengths (İ -> i̇); then offsets would lie: search exactly
+            self._haystack = (self.doc.id, lowered if len(lowered) == len(text) else text)
+        haystack = self._haystack[1]
+        if haystack is self.doc.text:
+            needle = self._search
+        cursor = self.reader.cursor
+        if direction > 0:
+            start = cursor + 1 if self.reader.selection else cursor
+            hit = haystack.find(needle, start)
+            return hit if hit >= 0 else haystack.find(needle)
+        hit = haystack.rfind(needle, 0, max(0, cursor))
+        return hit if hit >= 0 else haystack.rfind(needle)

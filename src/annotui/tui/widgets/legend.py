@@ -1,0 +1,29 @@
+"""The label legend: key, colour, name and how many spans each label has here."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.text import Text
+from textual.widgets import Static
+
+from annotui.core.display import display_text
+from annotui.core.model import Label, Span
+from annotui.tui.widgets.paint import label_styles
+
+
+class Legend(Static):
+    def show(self, labels: list[Label], spans: list[Span]) -> None:
+        counts = Counter(span.label for span in spans)
+        styles = label_styles(labels)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for n, label in enumerate(labels):
+            if n:
+                text.append("\n")
+            text.append(f" {label.key or ' '} ", style="bold reverse")
+            text.append(" ")
+            text.append(f" {display_text(label.name)} ", style=styles[label.name])
+            text.append(f" {counts.get(label.name, 0)}", style="dim")
+        if not labels:
+            text.append("no labels: `annotui labels add NAME`", style="dim")
+        self.update(text)

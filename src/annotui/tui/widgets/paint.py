@@ -1,0 +1,74 @@
+"""Turning one screen row and the spans over it into styled pieces.
+
+Overlaps stay readable: a character under one span gets that label's background; under
+two or more, the innermost (shortest) span's background, underlined and bold, so the
+outer span's colour shows around it and the stacked part stands out; the panel names both.
+"""
+
+from __future__ import annotations
+
+from rich.color import Color
+from rich.style import Style
+
+from annotui.core.model import Label
+from annotui.core.spans import SpanIndex
+from annotui.tui.layout import Layout
+
+
+def _contrast(hex_color: str) -> str:
+    """Black or white, whichever reads better on the colour (WCAG relative luminance)."""
+    r, g, b = Color.parse(hex_color).get_truecolor()
+
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    return "#000000" if luminance > 0.179 else "#ffffff"
+
+
+def label_styles(labels: list[Label]) -> dict[str, Style]:
+    return {label.name: Style(bgcolor=label.color, color=_contrast(label.color))
+            for label in labels}
+
+
+FALLBACK = Style(bgcolor="#777777", color="#000000")
+FOCUSED = Style(bold=True, italic=True)
+STACKED = Style(underline=True, bold=True)
+
+
+def _pieces(layout: Layout, row_number: int, cuts: list[int]) -> list[tuple[int, int, str]]:
+    """The row's drawable pieces, split at every cut that falls inside a 1:1 piece."""
+    pieces: list[tuple[int, int, str]] = []
+    for start, end, shown in layout.cells(row_number):
+        inner = [c for c in cuts if start < c < end]
+        if not inner or len(shown) != end - start:
+            # a tab or a grapheme cluster: never split (spans sit on cluster edges)
+            pieces.append((start, end, shown))
+            continue
+        edges = [start, *inner, end]
+        for a, b in zip(edges, edges[1:], strict=False):
+            pieces.append((a, b, shown[a - start: b - start]))
+    return pieces
+
+
+def paint_row(layout: Layout, row_number: int, index: SpanIndex, styles: dict[str, Style],
+              base: Style, highlight: int | None = None) -> list[tuple[int, int, str, Style]]:
+    """(start, end, text, style) pieces of a row with its spans painted (no cursor)."""
+    row = layout.row(row_number)
+    spans = index.overlapping(row.start, max(row.end, row.start + 1))
+    cuts = sorted({edge for span in spans for edge in (span.start, span.end)})
+    out: list[tuple[int, int, str, Style]] = []
+    for start, end, shown in _pieces(layout, row_number, cuts):
+        covering = [s for s in spans if s.start <= start and s.end >= end and s.end > start]
+        style = base
+        if covering:
+            covering.sort(key=lambda s: (s.end - s.start, s.start))
+            inner = covering[0]
+            style = base + styles.get(inner.label, FALLBACK)
+            if len(covering) > 1:
+                style += STACKED
+            if highlight is not None and any(s.id == highlight for s in covering):
+                style += FOCUSED
+        out.append((start, end, shown, style))
+    return out

@@ -1,0 +1,387 @@
+"""The article, on Textual's Line API: only visible rows are built, only changed rows repainted.
+
+Geometry (wrapping, offset <-> row) lives in :mod:`annotui.tui.layout`; text motions in
+:mod:`annotui.core.text`. This widget keeps a cursor and an anchor (absolute offsets),
+paints spans from a :class:`SpanIndex`, and tells the screen what happened through
+messages; it never touches the store.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from annotui.core import text as tx
+from annotui.core.model import Label, Span
+from annotui.core.spans import SpanIndex
+from annotui.tui.layout import Layout
+from annotui.tui.widgets.paint import label_styles, paint_row
+
+Motion = Callable[[str, int], int]
+
+MOTIONS: dict[str, Motion] = {
+    "left": tx.prev_grapheme,
+    "right": tx.next_grapheme,
+    "word_next": tx.next_word_start,
+    "word_prev": tx.prev_word_start,
+    "sentence_next": tx.next_sentence_start,
+    "sentence_prev": tx.prev_sentence_start,
+    "paragraph_next": tx.next_paragraph_start,
+    "paragraph_prev": tx.prev_paragraph_start,
+    "start": lambda text, offset: 0,
+    "end": lambda text, offset: len(text),
+}
+
+
+def _move(motion: str, extend: bool = False) -> str:
+    return f"move('{motion}', {extend})"
+
+
+class Reader(ScrollView, can_focus=True):
+    """A read-only, soft-wrapped view of one document with a cursor, a selection and spans."""
+
+    COMPONENT_CLASSES = {"reader--cursor", "reader--selection", "reader--text"}
+
+    BINDINGS = [
+        Binding("left,h", _move("left"), "char left", show=False, id="reader.left"),
+        Binding("right,l", _move("right"), "char right", show=False, id="reader.right"),
+        Binding("up,k", "vertical(-1)", "line up", show=False, id="reader.up"),
+        Binding("down,j", "vertical(1)", "line down", show=False, id="reader.down"),
+        Binding("w", _move("word_next"), "next word", show=False, id="reader.word_next"),
+        Binding("b", _move("word_prev"), "previous word", show=False, id="reader.word_prev"),
+        Binding(")", _move("sentence_next"), "next sentence", show=False,
+                id="reader.sentence_next"),
+        Binding("(", _move("sentence_prev"), "previous sentence", show=False,
+                id="reader.sentence_prev"),
+        Binding("}", _move("paragraph_next"), "next paragraph", show=False,
+                id="reader.paragraph_next"),
+        Binding("{", _move("paragraph_prev"), "previous paragraph", show=False,
+                id="reader.paragraph_prev"),
+        Binding("g,home", _move("start"), "document start", show=False, id="reader.start"),
+        Binding("G,end", _move("end"), "document end", show=False, id="reader.end"),
+        Binding("pageup", "page(-1)", "page up", show=False, id="reader.page_up"),
+        Binding("pagedown", "page(1)", "page down", show=False, id="reader.page_down"),
+        Binding("shift+left,H", _move("left", True), "extend left", show=False,
+                id="reader.extend_left"),
+        Binding("shift+right,L", _move("right", True), "extend right", show=False,
+                id="reader.extend_right"),
+        Binding("shift+up,K", "vertical(-1, True)", "extend up", show=False,
+                id="reader.extend_up"),
+        Binding("shift+down,J", "vertical(1, True)", "extend down", show=False,
+                id="reader.extend_down"),
+        Binding("W", "grow('word')", "grow selection by a word", show=False,
+                id="reader.grow_word"),
+        Binding("B", "shrink('word')", "shrink selection by a word", show=False,
+                id="reader.shrink_word"),
+        Binding(">", "grow('clause')", "grow selection by a clause", show=False,
+                id="reader.grow_clause"),
+        Binding("<", "shrink('clause')", "shrink selection by a clause", show=False,
+                id="reader.shrink_clause"),
+        Binding("shift+home", _move("start", True), "extend to start", show=False,
+                id="reader.extend_start"),
+        Binding("shift+end", _move("end", True), "extend to end", show=False,
+                id="reader.extend_end"),
+        Binding("v", "toggle_select", "select", id="reader.visual"),
+        Binding("s", "select_unit('sentence')", "sentence", id="reader.sentence"),
+        Binding("S", "select_unit('paragraph')", "paragraph", show=False,
+                id="reader.paragraph"),
+        Binding("c", "select_unit('clause')", "clause", show=False, id="reader.clause"),
+        Binding("e", "select_unit('rest')", "to sentence end", show=False,
+                id="reader.rest"),
+        Binding("escape", "clear_selection", "clear", show=False, id="reader.clear"),
+    ]
+
+    @dataclass
+    class CursorMoved(Message):
+        reader: Reader
+        offset: int
+
+    @dataclass
+    class SelectionChanged(Message):
+        reader: Reader
+        selection: tuple[int, int] | None
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.text = ""
+        self.index = SpanIndex()
+        self.cursor = 0
+        self.anchor: int | None = None
+        self.sticky = False  # `v` mode: plain moves extend the selection
+        self.highlight: int | None = None  # a span id shown as focused (from the panel)
+        self._layout: Layout | None = None
+        self._styles: dict[str, Style] = {}
+        self._cache: OrderedDict[int, list[tuple[int, int, str, Style]]] = OrderedDict()
+        self._goal_x: int | None = None
+        self.repaints = 0  # rows rebuilt; the tests count work with it, not time
+
+    # -- content --------------------------------------------------------------------
+
+    def load(self, text: str, spans: list[Span], labels: list[Label], cursor: int = 0) -> None:
+        """Show another document (or the same one afresh)."""
+        self.text = text
+        self.index = SpanIndex(spans)
+        self._styles = label_styles(labels)
+        self.anchor = None
+        self.sticky = False
+        self.highlight = None
+        self.cursor = max(0, min(cursor, len(text)))
+        self._layout = None
+        self._relayout()
+        self.refresh()
+        self.call_after_refresh(self.scroll_to_cursor, center=True)
+
+    def set_spans(self, spans: list[Span], changed: list[tuple[int, int]] = ()) -> None:
+        """New span set; repaint only the rows of the ``changed`` ranges (all if none given)."""
+        self.index = SpanIndex(spans)
+        if changed:
+            for start, end in changed:
+                self._invalidate(start, end)
+        else:
+            self._cache.clear()
+            self.refresh()
+
+    def set_labels(self, labels: list[Label]) -> None:
+        self._styles = label_styles(labels)
+        self._cache.clear()
+        self.refresh()
+
+    @property
+    def layout_(self) -> Layout:
+        if self._layout is None:
+            self._relayout()
+        assert self._layout is not None
+        return self._layout
+
+    def _relayout(self) -> None:
+        # one column spare: the cursor at the end of a full row is drawn after its last cell
+        width = max(1, (self.scrollable_content_region.width or self.size.width or 80) - 1)
+        if self._layout is not None and self._layout.width == width:
+            return
+        self._layout = Layout(self.text, width)
+        self._cache.clear()
+        self.virtual_size = Size(width, self._layout.row_count)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._relayout()
+        self.scroll_to_cursor()
+
+    # -- painting -------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        layout = self.layout_
+        row_number = y + self.scroll_offset.y
+        width = self.scrollable_content_region.width
+        if row_number >= layout.row_count:
+            return Strip.blank(width, self.rich_style)
+        segments = self._cache.get(row_number)
+        if segments is None:
+            segments = paint_row(layout, row_number, self.index, self._styles,
+                                 self.rich_style, self.highlight)
+            self._cache[row_number] = segments
+            if len(self._cache) > 400:
+                self._cache.popitem(last=False)
+            self.repaints += 1
+        strip = Strip(self._overlay(layout, row_number, segments))
+        return strip.extend_cell_length(width, self.rich_style).crop(0, width)
+
+    def _overlay(self, layout: Layout, row_number: int,
+                 segments: list[tuple[int, int, str, Style]]) -> list[Segment]:
+        """Selection and cursor on top of the cached span painting."""
+        selection = self.selection
+        cursor = self.cursor
+        row = layout.row(row_number)
+        cursor_style = self.get_component_rich_style("reader--cursor")
+        select_style = self.get_component_rich_style("reader--selection")
+        has_focus = self.has_focus
+        out: list[Segment] = []
+        cursor_drawn = False
+        for start, end, shown, style in segments:
+            if selection and start < selection[1] and end > selection[0]:
+                style = style + select_style
+            if has_focus and start <= cursor < end:
+                style = style + cursor_style
+                cursor_drawn = True
+                shown = shown or " "  # a hanging space is drawn with no cells
+            out.append(Segment(shown, style))
+        if has_focus and not cursor_drawn and row.start <= cursor <= row.end and \
+                layout.row_of(cursor) == row_number:
+            out.append(Segment(" ", self.rich_style + cursor_style))
+        return out
+
+    def _invalidate(self, start: int, end: int) -> None:
+        rows = self.layout_.rows_for_range(start, max(end, start + 1))
+        for row in rows:
+            self._cache.pop(row, None)
+        if len(rows):
+            self.refresh_lines(rows.start, len(rows))
+
+    def _refresh_offsets(self, *offsets: int) -> None:
+        layout = self.layout_
+        for row in {layout.row_of(offset) for offset in offsets}:
+            self.refresh_line(row)
+
+    # -- cursor and selection -------------------------------------------------------
+
+    @property
+    def selection(self) -> tuple[int, int] | None:
+        if self.anchor is None or self.anchor == self.cursor:
+            return None
+        return (min(self.anchor, self.cursor), max(self.anchor, self.cursor))
+
+    def move_to(self, offset: int, *, extend: bool = False, keep_goal: bool = False) -> None:
+        """Put the cursor at ``offset``; repaint only the rows that changed."""
+        offset = max(0, min(offset, len(self.text)))
+        old_cursor, old_selection = self.cursor, self.selection
+        if extend or self.sticky:
+            if self.anchor is None:
+                self.anchor = old_cursor
+        else:
+            self.anchor = None
+        self.cursor = offset
+        if not keep_goal:
+            self._goal_x = None
+        new_selection = self.selection
+        self._refresh_offsets(old_cursor, offset)
+        if old_selection != new_selection:
+            for changed in (old_selection, new_selection):
+                if changed:
+                    self._refresh_span_rows(*changed)
+            self.post_message(self.SelectionChanged(self, new_selection))
+        self.scroll_to_cursor()
+        if offset != old_cursor:
+            self.post_message(self.CursorMoved(self, offset))
+
+    def select(self, start: int, end: int) -> None:
+        """Select ``[start, end)``, the cursor at its end."""
+        self.sticky = False
+        self.anchor = None
+        self.move_to(start)
+        self.move_to(end, extend=True)
+
+    def clear_selection(self) -> None:
+        old = self.selection
+        self.anchor = None
+        self.sticky = False
+        if old:
+            self._refresh_span_rows(*old)
+            self.post_message(self.SelectionChanged(self, None))
+
+    def _refresh_span_rows(self, start: int, end: int) -> None:
+        rows = self.layout_.rows_for_range(start, max(end, start + 1))
+        if len(rows):
+            self.refresh_lines(rows.start, len(rows))
+
+    def scroll_to_cursor(self, center: bool = False) -> None:
+        if not self.size.height:
+            return
+        row = self.layout_.row_of(self.cursor)
+        top, height = self.scroll_offset.y, self.scrollable_content_region.height
+        if center and not top <= row < top + height:
+            self.scroll_to(y=max(0, row - height // 3), animate=False)
+        elif row < top:
+            self.scroll_to(y=row, animate=False)
+        elif row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False)
+
+    # -- actions --------------------------------------------------------------------
+
+    def action_move(self, motion: str, extend: bool = False) -> None:
+        self.move_to(MOTIONS[motion](self.text, self.cursor), extend=extend)
+
+    def action_vertical(self, rows: int, extend: bool = False) -> None:
+        layout = self.layout_
+        if self._goal_x is None:
+            self._goal_x = layout.x_of(self.cursor)[1]
+        self.move_to(layout.vertical_move(self.cursor, rows, self._goal_x), extend=extend,
+                     keep_goal=True)
+
+    def action_page(self, direction: int) -> None:
+        height = max(1, self.scrollable_content_region.height - 1)
+        self.action_vertical(direction * height)
+
+    def action_toggle_select(self) -> None:
+        if self.sticky:
+            self.sticky = False  # stop extending; the selection stays for labelling
+        else:
+            self.sticky = True
+            self.anchor = self.cursor
+        self.post_message(self.SelectionChanged(self, self.selection))
+
+    def action_clear_selection(self) -> None:
+        self.clear_selection()
+
+    def action_select_unit(self, unit: str) -> None:
+        text, offset = self.text, self.cursor
+        if not text:
+            return
+        if unit == "sentence":
+            start, end = tx.sentence_at(text, offset)
+        elif unit == "paragraph":
+            start, end = tx.paragraph_at(text, offset)
+        elif unit == "clause":
+            start, end = tx.clause_at(text, offset)
+        else:  # from the cursor to the end of its sentence
+            start, end = offset, tx.sentence_at(text, offset)[1]
+            start = tx.word_at(text, start)[0] if tx.word_at(text, start) else start
+        if end > start:
+            self.select(start, end)
+
+    def action_grow(self, unit: str) -> None:
+        text = self.text
+        if self.anchor is None:
+            self.anchor = self.cursor
+        step = tx.next_word_end if unit == "word" else tx.next_clause_end
+        self.move_to(step(text, self.cursor), extend=True)
+
+    def action_shrink(self, unit: str) -> None:
+        if self.anchor is None:
+            return
+        text = self.text
+        step = tx.prev_word_start if unit == "word" else tx.prev_clause_start
+        target = step(text, self.cursor)
+        if self.cursor > self.anchor and target <= self.anchor:
+            return  # shrinking never flips the selection
+        self.move_to(target, extend=True)
+
+    # -- mouse ----------------------------------------------------------------------
+
+    def _offset_at(self, event: events.MouseEvent) -> int | None:
+        where = event.get_content_offset(self)
+        if where is None:
+            return None
+        return self.layout_.offset_at(where.y + self.scroll_offset.y, where.x)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        offset = self._offset_at(event)
+        if offset is None:
+            return
+        self.focus()
+        self.sticky = False
+        self.move_to(offset, extend=event.shift)
+        self.capture_mouse()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if event.button == 1 and self.app.mouse_captured is self:
+            where = event.get_content_offset_capture(self)
+            offset = self.layout_.offset_at(max(0, where.y + self.scroll_offset.y), where.x)
+            self.move_to(offset, extend=True)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        self.release_mouse()
+
+    def on_focus(self) -> None:
+        self._refresh_offsets(self.cursor)
+
+    def on_blur(self) -> None:
+        self._refresh_offsets(self.cursor)
