@@ -6,7 +6,6 @@ opens, so ``annotui export`` never pays for Textual.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -160,10 +159,5 @@ cli.add_command(labels)
 
 
 def main() -> None:
-    try:
-        cli(prog_name="annotui")
-    except BrokenPipeError:
-        # `annotui export | head -1`: the reader left; say nothing and leave quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
+    # click itself turns a broken pipe (`annotui export | head -1`) into a quiet exit 1
+    cli(prog_name="annotui")

@@ -10,11 +10,12 @@ from annotui.cliutil import annotator_option, db_option, open_store, out_console
 
 
 @click.group(invoke_without_command=True)
+@db_option
 @click.pass_context
-def labels(ctx: click.Context) -> None:
+def labels(ctx: click.Context, db_path: Path | None) -> None:
     """List (the default) or change the label set."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(list_cmd)
+        ctx.invoke(list_cmd, db_path=db_path)
 
 
 @labels.command("list")
@@ -23,7 +24,7 @@ def list_cmd(db_path: Path | None = None) -> None:
     """The labels with their keys, colours, usage and guidelines."""
     from annotui.core.reports import labels_table
 
-    with open_store(db_path, readonly=db_path is not None and db_path.exists()) as store:
+    with open_store(db_path, must_exist=True, readonly=True) as store:
         out_console().print(labels_table(store))
 
 

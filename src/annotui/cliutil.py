@@ -34,7 +34,7 @@ def default_annotator() -> str:
 
 def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar=DB_ENV,
+        "--db", "db_path", type=click.Path(path_type=Path), envvar=DB_ENV,
         help=f"Database file (env {DB_ENV}; default ./annotui.db if present, else the user"
              " data folder; `annotui info` prints it).",
     )(func)

@@ -57,9 +57,9 @@ def run_import(store: Store, paths: list[str], *, fmt: str | None = None,
     finally:
         progress.stop()
     for error in report.errors:
-        console.print(f"[red]error[/] {_escape(error)}", highlight=False)
+        console.print(f"[red]error[/] {_escape(error)}", highlight=False, soft_wrap=True)
     console.print(_escape(report.summary()) + f" in {time.monotonic() - started:.1f}s",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
     return report
 
 

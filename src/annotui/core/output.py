@@ -24,7 +24,8 @@ def atomic_text(path: Path) -> Iterator[TextIO]:
     if path.is_dir():
         raise StoreError(f"{path}: is a directory")
     if not folder.is_dir():
-        raise StoreError(f"{path}: folder {folder} does not exist")
+        why = "is not a folder" if folder.exists() else "does not exist"
+        raise StoreError(f"{path}: {folder} {why}")
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name[:200]}.", suffix=".tmp", dir=folder)
     except OSError as exc:

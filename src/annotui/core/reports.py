@@ -16,6 +16,10 @@ from annotui.core.display import display_text, one_line
 from annotui.core.store import Store
 
 
+def plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _safe(value: object, limit: int = 60) -> Text:
     return Text(one_line(str(value), limit))
 
@@ -24,7 +28,7 @@ def docs_table(store: Store) -> Table | Text:
     docs = store.documents()
     if not docs:
         return Text("no documents yet: `annotui import PATH` or just `annotui`")
-    table = Table(title=f"{len(docs)} documents · annotator {display_text(store.annotator)}",
+    table = Table(title=f"{plural(len(docs), 'document')} · annotator {display_text(store.annotator)}",
                   title_justify="left")
     for column, justify in (("#", "right"), ("key", "left"), ("title", "left"),
                             ("chars", "right"), ("status", "left"), ("spans", "right")):
@@ -68,7 +72,7 @@ def stats_tables(store: Store) -> list[Table | Text]:
             (who, status)).fetchone()[0] for status in ("done", "skipped"))
         people.add_row(display_text(who), str(spans), str(docs), str(done), str(skipped))
 
-    statuses = Table(title=f"{total_docs} documents by status (any annotator)",
+    statuses = Table(title=f"{plural(total_docs, 'document')} by status (any annotator)",
                      title_justify="left")
     statuses.add_column("status")
     statuses.add_column("documents", justify="right")
