@@ -14,6 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from annotui.core.schema import StoreError
+
 UNDOABLE = frozenset({"add", "delete", "relabel", "move", "note", "status"})
 SPAN_FIELDS = ("id", "document_id", "start", "end", "label_id", "annotator", "note",
                "created_at", "updated_at")
@@ -45,9 +47,15 @@ class Change:
         return f"{'undid' if self.undone else 'redid'} {verb}"
 
 
+class Gone(StoreError):
+    """The span (or the label) a logged change refers to no longer exists."""
+
+
 def span_row(conn: sqlite3.Connection, span_id: int) -> dict[str, Any]:
     columns = ", ".join(f'"{c}"' for c in SPAN_FIELDS)
     row = conn.execute(f"SELECT {columns} FROM spans WHERE id = ?", (span_id,)).fetchone()
+    if row is None:
+        raise Gone(f"span {span_id} no longer exists")
     return dict(zip(SPAN_FIELDS, row, strict=True))
 
 
@@ -101,6 +109,9 @@ def apply(conn: sqlite3.Connection, event: Event, *, reverse: bool, stamp: str) 
         if removing:
             conn.execute("DELETE FROM spans WHERE id = ?", (event.span_id,))
         else:
+            if not conn.execute("SELECT 1 FROM labels WHERE id = ?",
+                                (row["label_id"],)).fetchone():
+                raise Gone("its label was removed")
             columns = ", ".join(f'"{c}"' for c in row)
             marks = ", ".join("?" for _ in row)
             conn.execute(f"INSERT INTO spans ({columns}) VALUES ({marks})", tuple(row.values()))
@@ -113,6 +124,10 @@ def apply(conn: sqlite3.Connection, event: Event, *, reverse: bool, stamp: str) 
     else:
         state = event.before if reverse else event.after
         assert state is not None and event.span_id is not None
+        span_row(conn, event.span_id)  # raises Gone if it was purged with its label
+        if "label_id" in state and not conn.execute(
+                "SELECT 1 FROM labels WHERE id = ?", (state["label_id"],)).fetchone():
+            raise Gone("its label was removed")
         update_span(conn, event.span_id, {**state, "updated_at": stamp})
         start = conn.execute("SELECT start FROM spans WHERE id = ?",
                              (event.span_id,)).fetchone()[0]

@@ -39,6 +39,8 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
             key TEXT NOT NULL UNIQUE,
             title TEXT NOT NULL,
             text TEXT NOT NULL,
+            -- in code points, from Python: SQLite's length() stops at a NUL character
+            length INTEGER NOT NULL,
             source TEXT,
             sha256 TEXT NOT NULL UNIQUE,
             meta TEXT NOT NULL DEFAULT '{}',

@@ -38,7 +38,7 @@ def now() -> str:
 
 
 def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _span(row: tuple[Any, ...]) -> Span:
@@ -131,6 +131,11 @@ class Store(LabelsMixin):
         meta: dict[str, Any] | None = None,
     ) -> tuple[int, bool]:
         """Store a text once: returns (id, created). The same text is never stored twice."""
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise StoreError(f"the text has an unpaired surrogate at position {exc.start};"
+                             " it cannot be stored") from None
         digest = sha256(text)
         found = self.conn.execute("SELECT id FROM documents WHERE sha256 = ?", (digest,))
         row = found.fetchone()
@@ -148,10 +153,10 @@ class Store(LabelsMixin):
                 "SELECT coalesce(max(position), 0) + 1 FROM documents"
             ).fetchone()[0]
             cursor = conn.execute(
-                "INSERT INTO documents (key, title, text, source, sha256, meta, position,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, title, text, source, digest, json.dumps(meta or {}, ensure_ascii=False),
-                 position, now()),
+                "INSERT INTO documents (key, title, text, length, source, sha256, meta,"
+                " position, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, title, text, len(text), source, digest,
+                 json.dumps(meta or {}, ensure_ascii=False), position, now()),
             )
             doc_id = int(cursor.lastrowid or 0)
             self._event("import", doc_id, after={"key": key, "sha256": digest})
@@ -185,7 +190,7 @@ class Store(LabelsMixin):
         who = annotator or self.annotator
         rows = self.conn.execute(
             """
-            SELECT d.id, d.key, d.title, length(d.text),
+            SELECT d.id, d.key, d.title, d.length,
                    coalesce(s.status, 'todo'),
                    (SELECT count(*) FROM spans WHERE document_id = d.id AND annotator = :who),
                    d.position
@@ -222,7 +227,7 @@ class Store(LabelsMixin):
 
     def _check_range(self, doc_id: int, start: int, end: int) -> None:
         row = self.conn.execute(
-            "SELECT length(text) FROM documents WHERE id = ?", (doc_id,)
+            "SELECT length FROM documents WHERE id = ?", (doc_id,)
         ).fetchone()
         if row is None:
             raise StoreError(f"no document with id {doc_id}")
@@ -257,8 +262,9 @@ class Store(LabelsMixin):
         return self.span(span_id)
 
     def delete_span(self, span_id: int) -> Span:
-        span = self.span(span_id)
         with self.transaction() as conn:
+            # read under the write lock: another window may have deleted it meanwhile
+            span = self.span(span_id)
             row = history.span_row(conn, span_id)
             conn.execute("DELETE FROM spans WHERE id = ?", (span_id,))
             self._event("delete", span.document_id, span_id, before=row)
@@ -322,12 +328,13 @@ class Store(LabelsMixin):
         if self.readonly:
             return
         with self.transaction() as conn:
+            # delete + insert, not an upsert: the newest save gets the highest rowid, which
+            # is what last_position() trusts (timestamps tie within a millisecond)
+            conn.execute("DELETE FROM positions WHERE annotator = ? AND document_id = ?",
+                         (self.annotator, doc_id))
             conn.execute(
                 'INSERT INTO positions (annotator, document_id, "offset", updated_at)'
-                " VALUES (?, ?, ?, ?) ON CONFLICT (annotator, document_id)"
-                ' DO UPDATE SET "offset" = excluded."offset", updated_at = excluded.updated_at',
-                (self.annotator, doc_id, offset, now()),
-            )
+                " VALUES (?, ?, ?, ?)", (self.annotator, doc_id, offset, now()))
 
     def position(self, doc_id: int) -> int:
         row = self.conn.execute(
@@ -340,7 +347,7 @@ class Store(LabelsMixin):
         """(document, offset) this annotator last viewed, to resume there."""
         row = self.conn.execute(
             'SELECT document_id, "offset" FROM positions WHERE annotator = ?'
-            " ORDER BY updated_at DESC, rowid DESC LIMIT 1",
+            " ORDER BY rowid DESC LIMIT 1",
             (self.annotator,),
         ).fetchone()
         return (row[0], row[1]) if row else None
@@ -355,6 +362,7 @@ class Store(LabelsMixin):
         return self._replay(doc_id, "redo")
 
     def _replay(self, doc_id: int, direction: str) -> history.Change | None:
+        lost: str | None = None
         with self.transaction() as conn:
             undo_stack, redo_stack = history.stacks(conn, doc_id, self.annotator)
             stack = undo_stack if direction == "undo" else redo_stack
@@ -362,12 +370,21 @@ class Store(LabelsMixin):
                 return None
             target = stack[-1]
             try:
-                change = history.apply(conn, target, reverse=direction == "undo", stamp=now())
-            except sqlite3.IntegrityError:
-                raise StoreError(
-                    f"cannot {direction}: an identical span exists now"
-                ) from None
-            self._event(direction, doc_id, target.span_id, ref=target.id)
+                with self.db.atomic():  # a savepoint: a failed apply leaves nothing behind
+                    change = history.apply(conn, target, reverse=direction == "undo",
+                                           stamp=now())
+            except sqlite3.IntegrityError as exc:
+                if "UNIQUE" in str(exc):
+                    raise StoreError(f"cannot {direction}: an identical span exists now") from None
+                raise
+            except history.Gone as exc:
+                # purged with its label: step past this change so the rest of the history
+                # stays usable, and say so
+                lost = str(exc)
+            self._event(direction, doc_id, target.span_id, ref=target.id,
+                        after={"skipped": lost} if lost else None)
+        if lost:
+            raise StoreError(f"cannot {direction} that change: {lost}")
         return change
 
     # -- reading for export and reports -------------------------------------------
@@ -407,7 +424,7 @@ class Store(LabelsMixin):
         added = skipped = 0
         with self.transaction() as conn:
             length = conn.execute(
-                "SELECT length(text) FROM documents WHERE id = ?", (doc_id,)
+                "SELECT length FROM documents WHERE id = ?", (doc_id,)
             ).fetchone()[0]
             stamp = now()
             for start, end, label, annotator, note in spans:
