@@ -355,8 +355,10 @@ def test_clauses_on_sample_cross_sentences() -> None:
     )
     end1 = sentence_at(SAMPLE, 0)[1]
     nxt = next_clause_end(SAMPLE, end1)
-    assert SAMPLE[:nxt].endswith("In his speech")
-    assert prev_clause_start(SAMPLE, nxt - 3) == at(SAMPLE, "In his speech")
+    # the first sentence ends inside the opening quotation ("…importance."), so growing by
+    # a clause crosses into the next sentence's first clause
+    assert SAMPLE[:nxt].endswith("Our peoples share a centuries-old history")
+    assert prev_clause_start(SAMPLE, nxt - 3) == at(SAMPLE, "Our peoples")
     assert prev_clause_start(SAMPLE, at(SAMPLE, "In his speech")) == at(SAMPLE, "speaking at")
 
 
@@ -406,3 +408,15 @@ def test_motions_never_scan_whole_paragraphs_for_words() -> None:
     assert word_at(s, 100_000) == (2, 200_002)
     assert next_word_start(s, 5) == 200_003
     assert segment.prev_word_start(s, 200_003) == 2
+
+
+def test_sentences_inside_a_quotation_are_split() -> None:
+    """sentencex keeps a quotation whole; speeches need its sentences one by one."""
+    first = sentence_at(SAMPLE, 0)
+    assert cut(SAMPLE, first).endswith("with growing strategic importance.")
+    second = sentence_at(SAMPLE, first[1] + 1)
+    assert cut(SAMPLE, second).startswith("Our peoples share")
+    assert cut(SAMPLE, second).endswith("in Astana.")
+    text = "Mr. Ruiz said “it rose 5.5% in Jan. 2026. Then it fell.” She left."
+    starts = [cut(text, sentence_at(text, i))[:8] for i in (0, 45, 60)]
+    assert starts == ["Mr. Ruiz", "Then it ", "She left"]

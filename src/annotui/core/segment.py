@@ -307,10 +307,18 @@ def _trim_in(s: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+_QUOTES = {ord(q): " " for q in "\"“”„«»‘’‚‹›「」『』"}
+
+
 @lru_cache(maxsize=16)
 def _sentences_of(par: str, lang: str) -> tuple[tuple[int, int], ...]:
     try:
-        found = [(d["start_index"], d["end_index"]) for d in get_sentence_boundaries(lang, par)]
+        # sentencex keeps a quotation whole however many sentences it holds; speeches are
+        # mostly quotations, so quote marks are blanked (same length: offsets hold) and the
+        # sentences inside a quote come out one by one, as spaCy's would
+        unquoted = par.translate(_QUOTES)
+        found = [(d["start_index"], d["end_index"])
+                 for d in get_sentence_boundaries(lang, unquoted)]
     except Exception:  # a splitter failure must not take a cursor motion down with it
         found = []
     out = [t for s, e in found if (t := _trim_in(par, s, e))[0] < t[1]]

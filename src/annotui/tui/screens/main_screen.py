@@ -74,6 +74,8 @@ class MainScreen(Screen[None]):
         self._first_cursor = cursor
         self._search: str = ""
         self._on_span: bool = False
+        self._has_selection: bool = False
+        self._cursor: int | None = None  # the reader's, as last reported
         self._haystack: tuple[int, str] | None = None
 
     def compose(self) -> ComposeResult:
@@ -111,6 +113,7 @@ class MainScreen(Screen[None]):
         if cursor is None:
             cursor = self.store.position(doc_id)
         self.reader.load(self.doc.text, self.spans, self.store.labels(), cursor)
+        self._cursor = self.reader.cursor
         self._refresh_panel()
         self._refresh_topbar()
         self.store.save_position(doc_id, self.reader.cursor)
@@ -163,6 +166,7 @@ class MainScreen(Screen[None]):
 
     @on(Reader.CursorMoved)
     def _cursor_moved(self, event: Reader.CursorMoved) -> None:
+        self._cursor = event.offset
         under = self._span_under_cursor()
         self.query_one(SpanList).point_at(under.id if under else None)
         if (under is not None) != self._on_span:
@@ -171,7 +175,10 @@ class MainScreen(Screen[None]):
 
     @on(Reader.SelectionChanged)
     def _selection_changed(self, event: Reader.SelectionChanged) -> None:
-        self._update_bindings()
+        # the footer only changes when a selection appears or goes, not as it grows
+        if (event.selection is not None) != self._has_selection:
+            self._has_selection = event.selection is not None
+            self._update_bindings()
 
     @on(SpanList.Focused)
     def _span_focused(self, event: SpanList.Focused) -> None:
@@ -198,10 +205,17 @@ class MainScreen(Screen[None]):
             self._position_timer.stop()
         self._position_timer = self.set_timer(0.5, self._save_position)
 
+    def on_unmount(self) -> None:
+        # quitting, or a SIGHUP/SIGTERM exit: keep the resume point of the last moves
+        if self._position_timer is not None:
+            self._position_timer.stop()
+        self._save_position()
+
     def _save_position(self) -> None:
-        if self.is_mounted and self.reader.text == self.doc.text:
+        # from the last CursorMoved, not the reader: on unmount the reader is gone already
+        if self._cursor is not None:
             try:
-                self.store.save_position(self.doc.id, self.reader.cursor)
+                self.store.save_position(self.doc.id, self._cursor)
             except StoreError:
                 pass  # a read-only or busy database only loses the resume point
 
@@ -280,9 +294,13 @@ class MainScreen(Screen[None]):
                 end = tx.next_word_end(text, end)
             else:  # back to the start of the last word, then drop the white space
                 end = tx.trim(text, start, tx.prev_word_start(text, end))[1]
+        elif direction < 0:
+            start = tx.prev_word_start(text, start)
         else:
-            start = tx.prev_word_start(text, start) if direction < 0 else \
-                min(end - 1, tx.next_word_start(text, start))
+            following = tx.next_word_start(text, start)
+            if following >= end:
+                return  # one word left: shrinking further would split it
+            start = tx.trim(text, following, end)[0]
         if (start, end) == (span.start, span.end) or start >= end:
             return
         moved = self._commit("move", lambda: self.store.move_span(span.id, start, end))
@@ -426,9 +444,12 @@ class MainScreen(Screen[None]):
         if haystack is self.doc.text:
             needle = self._search
         cursor = self.reader.cursor
+        selection = self.reader.selection
         if direction > 0:
-            start = cursor + 1 if self.reader.selection else cursor
+            start = cursor + 1 if selection else cursor
             hit = haystack.find(needle, start)
             return hit if hit >= 0 else haystack.find(needle)
-        hit = haystack.rfind(needle, 0, max(0, cursor))
+        # the cursor sits at the end of the current hit: look before the hit's start
+        limit = selection[0] if selection else cursor
+        hit = haystack.rfind(needle, 0, max(0, limit + len(needle) - 1))
         return hit if hit >= 0 else haystack.rfind(needle)

@@ -1,0 +1,268 @@
+"""The reader does work proportional to what changed, never to the document: counted in
+rows refreshed, rows rebuilt (``Reader.repaints``), layouts built and store reads, not in
+seconds (timed unit tests are flaky; benchmarks/ measure time)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+import annotui.tui.widgets.reader as reader_module
+from annotui.core.store import Store
+from annotui.tui.app import AnnotuiApp
+from annotui.tui.screens.main_screen import MainScreen
+from annotui.tui.widgets.reader import Reader
+from annotui.tui.widgets.span_list import SpanList
+
+SIZE = (100, 30)
+LINES = "\n".join(f"Line {i} has a few words in it, and a comma; then more." for i in range(2000))
+ONE_LINE = " ".join(f"word{i} goes here, then." for i in range(6000))  # ~130 KB, one line
+
+# keys that move the cursor without scrolling when it sits mid-screen
+MOVES = ["right", "left", "down", "up", "w", "b", "l", "h", "j", "k", "e", "escape",
+         "shift+right", "L", "W", "B", "escape", "shift+left", "escape"]
+
+
+@dataclass
+class Work:
+    """What the reader was asked to do since the last ``reset``."""
+
+    reader: Reader
+    rows: set[int] = field(default_factory=set)  # document rows asked to be refreshed
+    full_refreshes: int = 0
+    rendered: int = 0  # render_line calls
+    layouts: int = 0  # Layout objects built
+    indexes: int = 0  # SpanIndex objects built
+    painted: int = 0  # paint_row calls
+    store_reads: list[str] = field(default_factory=list)
+    panel_rebuilds: int = 0
+    repaints_at_reset: int = 0
+
+    def reset(self) -> None:
+        self.rows.clear()
+        self.full_refreshes = self.rendered = self.layouts = self.indexes = 0
+        self.painted = self.panel_rebuilds = 0
+        self.store_reads.clear()
+        self.repaints_at_reset = self.reader.repaints
+
+    @property
+    def rebuilt(self) -> int:
+        return self.reader.repaints - self.repaints_at_reset
+
+    def __str__(self) -> str:
+        return (f"rows={sorted(self.rows)} full={self.full_refreshes} rendered={self.rendered}"
+                f" rebuilt={self.rebuilt} layouts={self.layouts} indexes={self.indexes}"
+                f" store={self.store_reads} panel={self.panel_rebuilds}")
+
+
+def spy_on(monkeypatch: pytest.MonkeyPatch, app: AnnotuiApp, store: Store) -> Work:
+    screen = next(s for s in app.screen_stack if isinstance(s, MainScreen))
+    reader = screen.query_one(Reader)
+    work = Work(reader)
+
+    refresh_line, refresh_lines, refresh = reader.refresh_line, reader.refresh_lines, \
+        reader.refresh
+    render_line = reader.render_line
+
+    def spy_refresh_line(y: int) -> None:
+        work.rows.add(y)
+        refresh_line(y)
+
+    def spy_refresh_lines(y_start: int, line_count: int = 1) -> None:
+        work.rows.update(range(y_start, y_start + line_count))
+        refresh_lines(y_start, line_count)
+
+    def spy_refresh(*regions, **kwargs):  # type: ignore[no-untyped-def]
+        if not regions:
+            work.full_refreshes += 1
+        return refresh(*regions, **kwargs)
+
+    def spy_render_line(y: int):  # type: ignore[no-untyped-def]
+        work.rendered += 1
+        return render_line(y)
+
+    monkeypatch.setattr(reader, "refresh_line", spy_refresh_line)
+    monkeypatch.setattr(reader, "refresh_lines", spy_refresh_lines)
+    monkeypatch.setattr(reader, "refresh", spy_refresh)
+    monkeypatch.setattr(reader, "render_line", spy_render_line)
+
+    def counting(attr: str, original: Callable):  # type: ignore[type-arg,no-untyped-def]
+        def make(*args, **kwargs):  # type: ignore[no-untyped-def]
+            setattr(work, attr, getattr(work, attr) + 1)
+            return original(*args, **kwargs)
+        return make
+
+    monkeypatch.setattr(reader_module, "Layout", counting("layouts", reader_module.Layout))
+    monkeypatch.setattr(reader_module, "SpanIndex",
+                        counting("indexes", reader_module.SpanIndex))
+    monkeypatch.setattr(reader_module, "paint_row", counting("painted", reader_module.paint_row))
+
+    for name in ("document", "documents", "spans", "document_ids", "labels"):
+        original = getattr(store, name)
+
+        def read(*args, _name=name, _original=original, **kwargs):  # type: ignore[no-untyped-def]
+            work.store_reads.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(store, name, read)
+
+    show = SpanList.show
+
+    def spy_show(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        work.panel_rebuilds += 1
+        return show(self, *args, **kwargs)
+
+    monkeypatch.setattr(SpanList, "show", spy_show)
+    work.reset()
+    return work
+
+
+async def park_mid_screen(pilot, reader: Reader, row: int) -> None:  # type: ignore[no-untyped-def]
+    """Cursor at the start of ``row``, that row in the middle of the viewport."""
+    layout = reader.layout_
+    height = reader.scrollable_content_region.height
+    reader.scroll_to(y=max(0, row - height // 2), animate=False)
+    await pilot.pause()
+    reader.move_to(layout.row(row).start)
+    await pilot.pause()
+    await pilot.pause()
+    assert reader.scroll_offset.y < layout.row_of(reader.cursor) < \
+        reader.scroll_offset.y + height - 2
+
+
+@pytest.fixture
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    s = Store(tmp_path / "t.db", annotator="alice")
+    s.load_labels(Path(__file__).resolve().parents[2] / "data" / "labels.toml")
+    yield s
+    s.close()
+
+
+def check_moves_are_local(work: Work, label: str) -> list[str]:
+    problems = []
+    if len(work.rows) > 2:
+        problems.append(f"{label}: refreshed {len(work.rows)} rows ({work})")
+    if work.rebuilt > 2:
+        problems.append(f"{label}: rebuilt {work.rebuilt} rows ({work})")
+    if work.full_refreshes:
+        problems.append(f"{label}: full refresh() ({work})")
+    if work.rendered > 2:
+        problems.append(f"{label}: render_line called {work.rendered} times ({work})")
+    if work.layouts or work.indexes:
+        problems.append(f"{label}: layout or span index rebuilt ({work})")
+    if work.painted != work.rebuilt:
+        problems.append(f"{label}: paint_row calls {work.painted} != rebuilt rows ({work})")
+    if work.store_reads:
+        problems.append(f"{label}: store read on a cursor move ({work})")
+    if work.panel_rebuilds:
+        problems.append(f"{label}: span list rebuilt on a cursor move ({work})")
+    return problems
+
+
+@pytest.mark.parametrize("shape", ["2000 lines", "2000 lines, 2000 spans", "one long line"])
+async def test_a_cursor_move_touches_at_most_two_rows(store, monkeypatch, shape):
+    text = ONE_LINE if shape == "one long line" else LINES
+    doc, _ = store.add_document(text, title=shape)
+    if "spans" in shape:
+        starts = [i for i, ch in enumerate(text) if ch == "\n"][:2000]
+        store.insert_spans(doc, [(s + 1, s + 5, "claim", "alice", None) for s in starts[:-1]]
+                           + [(0, 4, "claim", "alice", None)])
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        r = next(s for s in app.screen_stack if isinstance(s, MainScreen)).query_one(Reader)
+        assert r.layout_.row_count > 1000
+        await park_mid_screen(pilot, r, 1000)
+        work = spy_on(monkeypatch, app, store)
+        problems: list[str] = []
+        for key in MOVES:
+            work.reset()
+            before = r.cursor
+            await pilot.press(key)
+            await pilot.pause()
+            if key not in ("escape",) and key not in ("B",):
+                assert r.cursor != before or r.selection is not None, key
+            if key == "right":  # the spies see the work that is done
+                assert work.rows and work.rendered, str(work)
+            problems += check_moves_are_local(work, key)
+        assert problems == []
+
+
+async def test_scrolling_by_a_row_rebuilds_only_the_new_row(store, monkeypatch):
+    doc, _ = store.add_document(LINES, title="lines")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        r = next(s for s in app.screen_stack if isinstance(s, MainScreen)).query_one(Reader)
+        height = r.scrollable_content_region.height
+        await pilot.press(*["down"] * (height - 1))  # the last visible row
+        await pilot.pause()
+        assert r.scroll_offset.y == 0
+        work = spy_on(monkeypatch, app, store)
+        await pilot.press("down")
+        await pilot.pause()
+        assert r.scroll_offset.y == 1
+        assert work.rebuilt <= 2, str(work)  # the rows already painted come from the cache
+        assert work.layouts == 0 and work.indexes == 0, str(work)
+        assert work.store_reads == [], str(work)
+
+
+async def test_labelling_repaints_only_the_span_rows(store, monkeypatch, tmp_path):
+    doc, _ = store.add_document(LINES, title="lines")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        r = next(s for s in app.screen_stack if isinstance(s, MainScreen)).query_one(Reader)
+        await park_mid_screen(pilot, r, 1000)
+        await pilot.press("w", "v", "w", "w")
+        await pilot.pause()
+        selection = r.selection
+        assert selection is not None
+        span_rows = set(r.layout_.rows_for_range(*selection))
+        assert len(span_rows) == 1
+        cursor_rows = {r.layout_.row_of(r.cursor)}
+        work = spy_on(monkeypatch, app, store)
+        await pilot.press("1")
+        await pilot.pause()
+        with Store(tmp_path / "t.db", annotator="alice") as other:
+            spans = other.spans(doc)
+        assert len(spans) == 1  # committed
+        cursor_rows.add(r.layout_.row_of(r.cursor))
+        assert work.rows <= span_rows | cursor_rows, str(work)
+        assert work.rebuilt <= len(span_rows | cursor_rows), str(work)
+        assert work.full_refreshes == 0, str(work)
+        assert work.layouts == 0, str(work)
+        assert work.rendered <= len(span_rows | cursor_rows), str(work)
+        assert "document" not in work.store_reads, str(work)
+
+        # deleting, undoing and redoing it: again only its rows
+        for key in ("x", "u", "ctrl+r"):
+            work.reset()
+            await pilot.press(key)
+            await pilot.pause()
+            assert work.rows <= span_rows | cursor_rows, (key, str(work))
+            assert work.rebuilt <= len(span_rows | cursor_rows), (key, str(work))
+            assert work.full_refreshes == 0 and work.layouts == 0, (key, str(work))
+
+
+async def test_no_keystroke_rebuilds_the_layout(store, monkeypatch):
+    doc, _ = store.add_document(LINES, title="lines")
+    store.add_span(doc, 0, 4, "claim")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        r = next(s for s in app.screen_stack if isinstance(s, MainScreen)).query_one(Reader)
+        await park_mid_screen(pilot, r, 1000)
+        work = spy_on(monkeypatch, app, store)
+        keys = ["right", "down", "w", "b", ")", "(", "}", "{", "v", "w", "W", "B", ">", "<",
+                "escape", "s", "escape", "S", "escape", "c", "escape", "e", "2", "tab",
+                "shift+tab", "alt+right", "alt+left", "u", "ctrl+y", "pagedown", "pageup",
+                "G", "g", "slash", "L", "i", "n", "e", "enter", "ctrl+n", "ctrl+b"]
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause()
+        assert work.layouts == 0, str(work)
+        assert "document" not in work.store_reads, str(work)
+        assert r.layout_.row_count == 2000
+        await pilot.resize_terminal(120, 40)  # a new width does need a new layout
+        await pilot.pause()
+        assert work.layouts == 1, str(work)
