@@ -24,6 +24,7 @@ from annotui.cliutil import (
 )
 from annotui.core.schema import StoreError
 
+
 class UserErrors(DefaultGroup):
     """Turn every user-facing error into one line on stderr and exit 1, never a traceback."""
 
@@ -80,39 +81,60 @@ def open_cmd(paths: tuple[str, ...], db_path: Path | None, annotator: str | None
 @annotator_option
 @click.option("--format", "fmt", help="Format of every PATH (default: by extension).")
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding.")
+@click.option("--offsets", type=click.Choice(["utf16", "codepoint"]),
+              help="doccano: the unit of its offsets (default utf16, as doccano counts).")
 def import_cmd(paths: tuple[str, ...], db_path: Path | None, annotator: str | None,
-               fmt: str | None, encoding: str) -> None:
-    """Import files, folders (recursively) or - (stdin): .txt, .md, .jsonl."""
+               fmt: str | None, encoding: str, offsets: str | None) -> None:
+    """Import files, folders (recursively) or - (stdin); formats by extension or --format."""
     from annotui.core.bootstrap import run_import
 
     store = open_store(db_path, annotator)
     with store:
         report = run_import(store, list(paths), fmt=fmt, encoding=encoding,
-                            console=err_console())
+                            console=err_console(),
+                            options={"offsets": offsets} if offsets else None)
     if report.errors:
         sys.exit(1)
 
 
 @cli.command("export")
 @db_option
-@click.option("--format", "fmt", default="jsonl", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE atomically instead of stdout.")
+@click.option("--format", "fmt", default="jsonl", show_default=True,
+              help="Output format (see the README's Formats).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write to FILE (or FOLDER for brat) atomically instead of stdout.")
 @click.option("--annotator", help="Only this annotator's labels (one record per document).")
 @click.option("--status", type=click.Choice(["todo", "done", "skipped"]),
               help="Only records with this status.")
 @click.option("--label", "labels", multiple=True, help="Only spans with this label (repeatable).")
+@click.option("--unit", type=click.Choice(["doc", "sentence"]), default="doc",
+              show_default=True, help="One example per document, or per sentence.")
+@click.option("--align", type=click.Choice(["strict", "contract", "expand"]),
+              default="strict", show_default=True,
+              help="spacy/prodigy/conll: how spans that cut a token are aligned.")
+@click.option("--offsets", type=click.Choice(["utf16", "codepoint"]),
+              help="doccano: offset unit (default utf16, as doccano counts).")
+@click.option("--lang", default="en", show_default=True,
+              help="spacy/prodigy/conll: tokenizer language (spacy.blank).")
+@click.option("--manifest", "write_manifest", is_flag=True,
+              help="Also write FILE.manifest.json: format, offsets, labels, counts.")
 def export_cmd(db_path: Path | None, fmt: str, output: Path | None, annotator: str | None,
-               status: str | None, labels: tuple[str, ...]) -> None:
-    """Stream the corpus as JSONL (one line per document and annotator)."""
+               status: str | None, labels: tuple[str, ...], unit: str, align: str,
+               offsets: str | None, lang: str, write_manifest: bool) -> None:
+    """Stream the corpus (default JSONL, one line per document and annotator)."""
     from annotui.core.exporter import export
+    from annotui.core.formats import writer
 
+    writer(fmt)  # an unknown format is an error before anything is opened
     store = open_store(db_path, must_exist=True, readonly=True)
     with store:
         for name in labels:
             store.label(name)  # an unknown label is a typo, not an empty export
-        export(store, fmt, output, annotator=annotator, status=status,
-               labels=list(labels) or None)
+        report = export(store, fmt, output, write_manifest=write_manifest,
+                        annotator=annotator, status=status, labels=list(labels) or None,
+                        unit=unit, align=align, offsets=offsets, lang=lang)
+    for warning in getattr(report, "warnings", ()):
+        click.echo(f"warning: {warning}", err=True)
 
 
 @cli.command("docs")

@@ -539,7 +539,7 @@ def test_export_filters(tmp_path: Path) -> None:
         out = io.StringIO()
         report = write_jsonl(store, out, labels=["invitation", "commitment"])
         assert (report.documents, report.records, report.spans) == (4, 5, 3)
-        with pytest.raises(FormatError, match="unknown status"):
+        with pytest.raises(StoreError, match="unknown status"):
             dump(store, status="finished")
 
 

@@ -33,7 +33,8 @@ def prepare(store: Store, paths: list[str], *, encoding: str = "utf-8",
 
 
 def run_import(store: Store, paths: list[str], *, fmt: str | None = None,
-               encoding: str = "utf-8", console: Any = None) -> ImportReport:
+               encoding: str = "utf-8", console: Any = None,
+               options: dict[str, Any] | None = None) -> ImportReport:
     """Import with a rich progress bar (on long runs) and a summary, both on stderr."""
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
@@ -53,7 +54,8 @@ def run_import(store: Store, paths: list[str], *, fmt: str | None = None,
 
     try:
         report = import_paths(store, paths, fmt=fmt, encoding=encoding,
-                              stdin=sys.stdin.buffer if "-" in paths else None, progress=tick)
+                              stdin=sys.stdin.buffer if "-" in paths else None, progress=tick,
+                              options=options)
     finally:
         progress.stop()
     for error in report.errors:

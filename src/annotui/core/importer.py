@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from annotui.core.formats import (
     READERS,
@@ -230,6 +230,7 @@ def import_paths(
     stdin: BinaryIO | None = None,
     progress: Callable[[int, int], None] | None = None,
     annotator: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> ImportReport:
     """Import files, folders (recursively) and ``-`` (stdin) into ``store``.
 
@@ -251,7 +252,7 @@ def import_paths(
     inputs = _plan(paths, fmt, report)
     total = sum(item.size for item in inputs)
     done = 0
-    importer = _Importer(store, report, annotator or store.annotator)
+    importer = _Importer(store, report, annotator or store.annotator, options)
     for item in inputs:
         stream: _CountingStream | None = None
         try:
@@ -294,7 +295,9 @@ def _tick(progress: Callable[[int, int], None] | None, done: int, total: int) ->
 class _Importer:
     """Writes validated records in batches and keeps the report's books."""
 
-    def __init__(self, store: Store, report: ImportReport, annotator: str) -> None:
+    def __init__(self, store: Store, report: ImportReport, annotator: str,
+                 options: dict[str, Any] | None = None) -> None:
+        self.options = options or {}
         self.store = store
         self.report = report
         self.annotator = annotator
@@ -307,7 +310,7 @@ class _Importer:
             tick: Callable[[], None]) -> None:
         report = self.report
         report.files += 1
-        source = Source(item.name, stream, item.path, item.key, encoding)
+        source = Source(item.name, stream, item.path, item.key, encoding, self.options)
         batch: list[Record] = []
         chars = errors = records = 0
         for got in entry.read(source):

@@ -244,8 +244,8 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
 _WS = r"\s\x1c-\x1f"  # regex's \s lacks these four, str.isspace() has them
 _NONSPACE = regex.compile(rf"[^{_WS}]")
 _NONSPACE_REV = regex.compile(rf"(?r)[^{_WS}]")
-_BLANK_AFTER = regex.compile(rf"\n[^\S\x1c-\x1f\n]*(?:\n|\Z)")
-_BLANK_BEFORE_REV = regex.compile(rf"(?r)(?:\A|\n)[^\S\x1c-\x1f\n]*\n")
+_BLANK_AFTER = regex.compile(r"\n[^\S\x1c-\x1f\n]*(?:\n|\Z)")
+_BLANK_BEFORE_REV = regex.compile(r"(?r)(?:\A|\n)[^\S\x1c-\x1f\n]*\n")
 
 
 def _line_has_text(text: str, pos: int) -> bool:

@@ -53,6 +53,7 @@ class Source:
     path: Path | None = None  # the file on disk (for sidecar files); None for stdin
     key: str | None = None    # the document key a one-document format should use
     encoding: str = "utf-8"
+    options: dict[str, Any] = field(default_factory=dict)  # a format's own (e.g. offsets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,7 @@ class ExportReport:
     documents: int = 0
     records: int = 0
     spans: int = 0
+    warnings: list[str] = field(default_factory=list)  # one line each, for stderr
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,17 +159,26 @@ def format_for_path(path: str | Path) -> str | None:
     return None
 
 
-# The format modules import the types above, so they are registered last.
-from annotui.core.formats import jsonl, plain  # noqa: E402
+def _register() -> tuple[dict[str, Reader], dict[str, Writer]]:
+    """Collect ``READERS``/``WRITERS`` lists from every module of this package.
 
-READERS: dict[str, Reader] = {
-    "txt": Reader("txt", (".txt", ".text"), plain.read_plain, "plain text, one document"),
-    "md": Reader("md", (".md", ".markdown"), plain.read_markdown, "Markdown, kept as text"),
-    "jsonl": Reader("jsonl", (".jsonl", ".ndjson"), jsonl.read_jsonl,
-                    "one JSON record a line: text, id, meta, spans, annotator, status"),
-}
+    A new format is one new module; nothing else needs editing. Modules load here, at
+    first use of the package, and must keep heavy imports (spaCy, lxml) inside functions.
+    """
+    import importlib
+    import pkgutil
 
-WRITERS: dict[str, Writer] = {
-    "jsonl": Writer("jsonl", ".jsonl", jsonl.write_jsonl,
-                    description="one line per document and annotator"),
-}
+    readers: dict[str, Reader] = {}
+    writers: dict[str, Writer] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for entry in getattr(module, "READERS", ()):
+            readers[entry.name] = entry
+        for entry in getattr(module, "WRITERS", ()):
+            writers[entry.name] = entry
+    return readers, writers
+
+
+READERS, WRITERS = _register()

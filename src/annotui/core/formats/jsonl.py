@@ -14,21 +14,21 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from annotui.core.formats import (
     ExportReport,
-    FormatError,
     ImportSpan,
+    Reader,
     Record,
     RecordError,
     Source,
+    Writer,
 )
 from annotui.core.labels import NAME
-from annotui.core.model import STATUSES, Span
-from annotui.core.schema import StoreError
+from annotui.core.model import STATUSES
+from annotui.core.records import ExportRecord, filters, iter_records
 from annotui.core.text import DecodeError, normalize_bytes, normalize_text
 
 if TYPE_CHECKING:
@@ -260,89 +260,35 @@ def dumps_line(value: Any) -> str:
     return line
 
 
-@contextmanager
-def read_snapshot(store: Store) -> Iterator[None]:
-    """One read transaction for a whole export: a consistent corpus even while another
-    process keeps labelling (WAL readers never block writers)."""
-    conn = store.conn
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN")
-    try:
-        yield
-    finally:
-        if conn.in_transaction:
-            conn.execute("COMMIT")
+def record_dict(record: ExportRecord) -> dict[str, Any]:
+    """annotui's native record: the same keys, in the same order, on every line."""
+    return {
+        "id": record.key,
+        "text": record.text,
+        "spans": [{"start": s.start, "end": s.end, "label": s.label,
+                   "text": record.text[s.start:s.end], "annotator": s.annotator,
+                   "note": s.note or None} for s in record.spans],
+        "annotator": record.annotator,
+        "status": record.status,
+        "meta": record.meta,
+    }
 
 
-def _span_dict(span: Span, text: str, key: str) -> dict[str, Any]:
-    if not 0 <= span.start < span.end <= len(text):
-        # cannot happen through the Store; if it ever does, refuse to export wrong data
-        raise StoreError(f"database is inconsistent: document {key!r} span {span.id}"
-                         f" [{span.start}, {span.end}) is outside its text (0-{len(text)})")
-    piece = text[span.start:span.end]
-    if len(piece) != span.end - span.start:  # pragma: no cover - guarded above
-        raise StoreError(f"database is inconsistent: document {key!r} span {span.id}")
-    return {"start": span.start, "end": span.end, "label": span.label, "text": piece,
-            "annotator": span.annotator, "note": span.note or None}
-
-
-def export_meta(store_meta: dict[str, Any], title: str, source: str | None
-                ) -> dict[str, Any]:
-    """A document's exported meta: title first, then source (if any), then the rest."""
-    meta: dict[str, Any] = {"title": title}
-    if source is not None:
-        meta["source"] = source
-    for name, value in store_meta.items():
-        if name not in meta and not (name == "source" and source is not None):
-            meta[name] = value
-    return meta
-
-
-def write_jsonl(
-    store: Store,
-    out: TextIO,
-    *,
-    annotator: str | None = None,
-    status: str | None = None,
-    labels: Iterable[str] | None = None,
-) -> ExportReport:
-    """Stream the corpus as JSONL: one line per document and annotator, corpus order.
-
-    Without ``annotator``: a line for each annotator with spans or a status on the
-    document, or one line with ``"annotator": null`` and status todo if nobody touched it.
-    With ``annotator``: exactly one line per document for that annotator. ``status``
-    keeps only records with that status; ``labels`` keeps only spans with those labels.
-    """
-    if status is not None and status not in STATUSES:
-        raise FormatError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
-    keep = set(labels) if labels else None
+def write_jsonl(store: Store, out: TextIO, **options: Any) -> ExportReport:
+    """Stream the corpus as JSONL: one line per document and annotator, corpus order
+    (see :func:`annotui.core.records.iter_records` for the options)."""
     report = ExportReport()
-    with read_snapshot(store):
-        for doc in store.iter_documents():
-            who: list[str | None] = [annotator] if annotator else list(
-                store.annotators(doc.id)) or [None]
-            # the parts shared by every annotator's line are serialised once per document
-            head = (f'{{"id": {dumps_line(doc.key)}, "text": {dumps_line(doc.text)},'
-                    ' "spans": ')
-            tail_meta = dumps_line(export_meta(doc.meta, doc.title, doc.source))
-            by_annotator: dict[str, list[Span]] = {}
-            for span in store.spans(doc.id, annotator, everyone=annotator is None):
-                by_annotator.setdefault(span.annotator, []).append(span)
-            wrote = False
-            for name in who:
-                record_status = store.status(doc.id, name) if name is not None else "todo"
-                if status is not None and record_status != status:
-                    continue
-                spans = [s for s in by_annotator.get(name or "", [])
-                         if keep is None or s.label in keep]
-                spans.sort(key=lambda s: (s.start, s.end, s.label, s.annotator))
-                span_json = dumps_line([_span_dict(s, doc.text, doc.key) for s in spans])
-                out.write(f'{head}{span_json}, "annotator": {dumps_line(name)},'
-                          f' "status": {dumps_line(record_status)}, "meta": {tail_meta}}}\n')
-                report.records += 1
-                report.spans += len(spans)
-                wrote = True
-            report.documents += wrote
+    last_key = None
+    for record in iter_records(store, **filters(options)):
+        out.write(dumps_line(record_dict(record)) + "\n")
+        report.records += 1
+        report.spans += len(record.spans)
+        report.documents += record.key != last_key
+        last_key = record.key
     return report
+
+
+READERS = [Reader("jsonl", (".jsonl", ".ndjson"), read_jsonl,
+                  "one JSON record a line: text, id, meta, spans, annotator, status")]
+WRITERS = [Writer("jsonl", ".jsonl", write_jsonl,
+                  description="one line per document and annotator")]

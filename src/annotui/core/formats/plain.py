@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from annotui.core.formats import Record, RecordError, Source
+from annotui.core.formats import Reader, Record, RecordError, Source
 from annotui.core.text import DecodeError, normalize_bytes
 
 __all__ = ["TITLE_LIMIT", "read_markdown", "read_plain", "sidecar_path", "title_of"]
@@ -97,3 +97,9 @@ def read_plain(source: Source, *, markdown: bool = False) -> Iterator[Record | R
                 return
             title = side_title or title
     yield Record(text=text, key=source.key, title=title, source=origin, meta=meta)
+
+
+READERS = [
+    Reader("txt", (".txt", ".text"), read_plain, "plain text, one document"),
+    Reader("md", (".md", ".markdown"), read_markdown, "Markdown, kept as text"),
+]
