@@ -39,8 +39,8 @@ class MainScreen(Screen[None]):
         Binding("shift+tab", "next_span(-1)", "previous span", show=False, priority=True,
                 id="span.previous"),
         Binding("x,delete", "delete_span", "delete", id="span.delete"),
-        Binding("r", "relabel", "relabel", id="span.relabel"),
-        Binding("n", "note", "note", id="span.note"),
+        Binding("r", "relabel", "relabel", show=False, id="span.relabel"),
+        Binding("n", "note", "note", show=False, id="span.note"),
         Binding("alt+right", "move_edge('end', 1)", "span end +word", show=False,
                 id="span.end_grow"),
         Binding("alt+left", "move_edge('end', -1)", "span end -word", show=False,
@@ -60,7 +60,7 @@ class MainScreen(Screen[None]):
         Binding("left_square_bracket", "document(-1)", "previous doc", show=False,
                 id="doc.previous"),
         Binding("D", "done", "done", id="doc.done"),
-        Binding("o", "picker", "documents", id="doc.picker"),
+        Binding("o", "picker", "docs", id="doc.picker"),
         Binding("p", "toggle_panel", "panel", show=False, id="view.panel"),
         Binding("question_mark", "help", "help", id="app.help"),
         Binding("q", "quit", "quit", id="app.quit"),
@@ -89,7 +89,7 @@ class MainScreen(Screen[None]):
                 yield Legend(id="legend")
         yield Input(placeholder="search this document; enter finds, escape closes",
                     id="search")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_resize(self) -> None:
         # below 70 columns the panel goes under the reader; below 16 rows it hides (`p`)

@@ -79,7 +79,7 @@ class PickerScreen(ModalScreen[int | None]):
             if not matches(doc, counts, query):
                 continue
             table.add_row(
-                str(n), Text(one_line(doc.title, 50)),
+                str(n), Text(one_line(doc.title, 44)),
                 Text(doc.status, style=STATUS_STYLE[doc.status]),
                 *[str(counts.get(label.name.lower(), 0) or "") for label in self.labels],
                 f"{doc.length:,}", key=str(doc.id))

@@ -29,6 +29,11 @@ from annotui.tui.widgets.paint import label_styles, paint_row
 
 Motion = Callable[[str, int], int]
 
+
+def next_clause_start(text: str, offset: int) -> int:
+    end = tx.next_clause_end(text, offset)
+    return min(len(text), tx.next_word_start(text, end)) if end < len(text) else len(text)
+
 MOTIONS: dict[str, Motion] = {
     "left": tx.prev_grapheme,
     "right": tx.next_grapheme,
@@ -36,6 +41,8 @@ MOTIONS: dict[str, Motion] = {
     "word_prev": tx.prev_word_start,
     "sentence_next": tx.next_sentence_start,
     "sentence_prev": tx.prev_sentence_start,
+    "clause_next": next_clause_start,
+    "clause_prev": tx.prev_clause_start,
     "paragraph_next": tx.next_paragraph_start,
     "paragraph_prev": tx.prev_paragraph_start,
     "start": lambda text, offset: 0,
@@ -45,6 +52,21 @@ MOTIONS: dict[str, Motion] = {
 
 def _move(motion: str, extend: bool = False) -> str:
     return f"move('{motion}', {extend})"
+
+
+def _split(segments: list[tuple[int, int, str, Style]], cuts: set[int]
+           ) -> list[tuple[int, int, str, Style]]:
+    """Split one-cell-per-code-point pieces at the cuts (clusters and tabs stay whole)."""
+    out = []
+    for start, end, shown, style in segments:
+        inner = sorted(c for c in cuts if start < c < end)
+        if not inner or len(shown) != end - start:
+            out.append((start, end, shown, style))
+            continue
+        edges = [start, *inner, end]
+        for a, b in zip(edges, edges[1:], strict=False):
+            out.append((a, b, shown[a - start:b - start], style))
+    return out
 
 
 class Reader(ScrollView, can_focus=True):
@@ -63,6 +85,10 @@ class Reader(ScrollView, can_focus=True):
                 id="reader.sentence_next"),
         Binding("(", _move("sentence_prev"), "previous sentence", show=False,
                 id="reader.sentence_prev"),
+        Binding("semicolon", _move("clause_next"), "next clause", show=False,
+                id="reader.clause_next"),
+        Binding("comma", _move("clause_prev"), "previous clause", show=False,
+                id="reader.clause_prev"),
         Binding("}", _move("paragraph_next"), "next paragraph", show=False,
                 id="reader.paragraph_next"),
         Binding("{", _move("paragraph_prev"), "previous paragraph", show=False,
@@ -91,7 +117,7 @@ class Reader(ScrollView, can_focus=True):
                 id="reader.extend_start"),
         Binding("shift+end", _move("end", True), "extend to end", show=False,
                 id="reader.extend_end"),
-        Binding("v", "toggle_select", "select", id="reader.visual"),
+        Binding("v", "toggle_select", "select", show=False, id="reader.visual"),
         Binding("s", "select_unit('sentence')", "sentence", id="reader.sentence"),
         Binding("S", "select_unit('paragraph')", "paragraph", show=False,
                 id="reader.paragraph"),
@@ -201,21 +227,28 @@ class Reader(ScrollView, can_focus=True):
         selection = self.selection
         cursor = self.cursor
         row = layout.row(row_number)
+        has_focus = self.has_focus
+        cuts: set[int] = set()
+        if selection and selection[0] < row.end + 1 and selection[1] > row.start:
+            cuts.update(selection)
+        cursor_here = has_focus and row.start <= cursor <= row.end
+        if cursor_here:
+            cuts.update((cursor, cursor + 1))
+        if not cuts:
+            return [Segment(shown, style) for _, _, shown, style in segments]
         cursor_style = self.get_component_rich_style("reader--cursor")
         select_style = self.get_component_rich_style("reader--selection")
-        has_focus = self.has_focus
         out: list[Segment] = []
         cursor_drawn = False
-        for start, end, shown, style in segments:
+        for start, end, shown, style in _split(segments, cuts):
             if selection and start < selection[1] and end > selection[0]:
                 style = style + select_style
-            if has_focus and start <= cursor < end:
+            if cursor_here and start <= cursor < end:
                 style = style + cursor_style
                 cursor_drawn = True
                 shown = shown or " "  # a hanging space is drawn with no cells
             out.append(Segment(shown, style))
-        if has_focus and not cursor_drawn and row.start <= cursor <= row.end and \
-                layout.row_of(cursor) == row_number:
+        if cursor_here and not cursor_drawn and layout.row_of(cursor) == row_number:
             out.append(Segment(" ", self.rich_style + cursor_style))
         return out
 
