@@ -264,15 +264,16 @@ def import_paths(
                     name, prefix = _sniff(raw)
                     entry = READERS[name]
                 stream = _CountingStream(raw, prefix)
+                # the ticks run inside this iteration, so the loop variables are current
                 importer.run(item, entry, stream, encoding,
-                             lambda: _tick(progress, done + stream.count if stream else done,
-                                           total))
+                             lambda: _tick(progress, done + stream.count if stream else done,  # noqa: B023
+                                           total))  # noqa: B023
             else:
                 with open(item.path, "rb") as handle:
                     stream = _CountingStream(handle)  # type: ignore[arg-type]
                     importer.run(item, item.reader, stream, encoding,
-                                 lambda: _tick(progress, done + stream.count if stream else done,
-                                               total))
+                                 lambda: _tick(progress, done + stream.count if stream else done,  # noqa: B023
+                                               total))  # noqa: B023
         except OSError as exc:
             importer.file_error(item.name, f"cannot read ({exc.strerror or exc})")
         done += stream.count if stream is not None else item.size

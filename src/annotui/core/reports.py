@@ -28,7 +28,8 @@ def docs_table(store: Store) -> Table | Text:
     docs = store.documents()
     if not docs:
         return Text("no documents yet: `annotui import PATH` or just `annotui`")
-    table = Table(title=f"{plural(len(docs), 'document')} · annotator {display_text(store.annotator)}",
+    who = display_text(store.annotator)
+    table = Table(title=f"{plural(len(docs), 'document')} · annotator {who}",
                   title_justify="left")
     for column, justify in (("#", "right"), ("key", "left"), ("title", "left"),
                             ("chars", "right"), ("status", "left"), ("spans", "right")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import Iterable
 from pathlib import Path
@@ -44,10 +45,9 @@ class AnnotuiApp(App[int]):
         # (Textual restores the terminal on exit); 128 + signal number, as shells expect.
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGHUP, signal.SIGTERM):
-            try:
+            # not on every platform, nor outside the main thread (tests)
+            with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, self.exit, 128 + signum)
-            except (NotImplementedError, RuntimeError):  # not on this platform / thread
-                pass
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -7,6 +7,8 @@ returned, so nothing is ever shown as saved that is not in SQLite. A failed comm
 
 from __future__ import annotations
 
+import contextlib
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -214,10 +216,9 @@ class MainScreen(Screen[None]):
     def _save_position(self) -> None:
         # from the last CursorMoved, not the reader: on unmount the reader is gone already
         if self._cursor is not None:
-            try:
+            # a read-only or busy database only loses the resume point
+            with contextlib.suppress(StoreError):
                 self.store.save_position(self.doc.id, self._cursor)
-            except StoreError:
-                pass  # a read-only or busy database only loses the resume point
 
     # -- labelling ------------------------------------------------------------------
 
