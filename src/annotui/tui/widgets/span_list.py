@@ -37,12 +37,12 @@ class SpanList(OptionList):
             line = Text(no_wrap=True, overflow="ellipsis")
             chip = styles.get(span.label)
             line.append(f" {span.label[:11]} ", style=chip or "reverse")
+            # markers before the excerpt: a long excerpt is cut at the panel's edge
+            line.append(" ✎" if span.note else "  ", style="bold")
+            if span.annotator != me:
+                line.append(f" {one_line(span.annotator, 12)}:", style="dim italic")
             line.append(" ")
             line.append(one_line(text[span.start:span.end], 200))
-            if span.note:
-                line.append(" ✎", style="bold")
-            if span.annotator != me:
-                line.append(f" · {one_line(span.annotator, 16)}", style="dim")
             options.append(Option(line, id=str(span.id)))
         self._ids = [span.id for span in spans]
         self._quiet = True
