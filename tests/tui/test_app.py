@@ -978,3 +978,25 @@ async def test_resume_position_kept_when_the_terminal_goes_away(store, db_path):
     assert app.return_value == 129
     with fresh(db_path) as other:
         assert other.last_position() == (doc, where)
+
+
+async def test_f_moves_into_the_span_list_and_the_reader_follows(store, commit_guard):
+    doc = add(store, ARTICLE, "Article")
+    words = ("Our peoples", "In his speech", "Growing threats")
+    for word in words:
+        at = ARTICLE.index(word)
+        store.add_span(doc, at, at + len(word), "claim")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.focused, SpanList)
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert reader(app).cursor == ARTICLE.index("Growing threats")
+        await pilot.press("x")  # deletes the span focused in the list
+        await pilot.pause()
+        assert texts(store.path, doc, ARTICLE) == ["Our peoples", "In his speech"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.focused, Reader)

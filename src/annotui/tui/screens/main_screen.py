@@ -63,6 +63,7 @@ class MainScreen(Screen[None]):
                 id="doc.previous"),
         Binding("D", "done", "done", id="doc.done"),
         Binding("o", "picker", "docs", id="doc.picker"),
+        Binding("f", "focus_panel", "reader / span list", show=False, id="view.focus"),
         Binding("p", "toggle_panel", "panel", show=False, id="view.panel"),
         Binding("question_mark", "help", "help", id="app.help"),
         Binding("q", "quit", "quit", id="app.quit"),
@@ -392,6 +393,17 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(HelpScreen(self.store.labels()))
 
+    def action_focus_panel(self) -> None:
+        """Move between the reader and the span list (up/down there move the reader)."""
+        panel = self.query_one(SpanList)
+        if panel.has_focus or not self.spans:
+            self.reader.focus()
+            return
+        self.remove_class("panel-hidden")
+        under = self._span_under_cursor()
+        panel.point_at(under.id if under else self.spans[0].id)
+        panel.focus()
+
     def action_toggle_panel(self) -> None:
         self.toggle_class("panel-hidden")
 
@@ -420,6 +432,8 @@ class MainScreen(Screen[None]):
     def key_escape(self) -> None:
         if self.query_one("#search", Input).has_class("open"):
             self._close_search()
+        elif self.query_one(SpanList).has_focus:
+            self.reader.focus()
 
     def action_search_again(self, direction: int) -> None:
         needle = self._search.lower()
