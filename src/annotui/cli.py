@@ -59,20 +59,38 @@ def cli() -> None:
 @db_option
 @annotator_option
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of PATHs.")
+@click.option("--readonly", is_flag=True, help="Only read: nothing can be labelled or changed.")
 def open_cmd(paths: tuple[str, ...], db_path: Path | None, annotator: str | None,
-             encoding: str) -> None:
+             encoding: str, readonly: bool) -> None:
     """Open the reader, importing PATHs first (the default command)."""
     from annotui.core.bootstrap import prepare
 
-    store = open_store(db_path, annotator)
-    try:
-        first = prepare(store, list(paths), encoding=encoding, console=err_console())
-    finally:
+    first = None
+    if not readonly:
+        try:
+            store = open_store(db_path, annotator)
+        except StoreError as exc:
+            if "readonly" not in str(exc).replace("-", "").replace(" ", "").lower():
+                raise
+            # a database we may read but not write (a shared folder, a read-only mount)
+            click.echo(f"annotui: {exc}; opening it read-only", err=True)
+            readonly = True
+        else:
+            try:
+                first = prepare(store, list(paths), encoding=encoding, console=err_console())
+            finally:
+                store.close()
+    if readonly:
+        if paths:
+            raise StoreError("cannot import into a database opened read-only")
+        store = open_store(db_path, annotator, must_exist=True, readonly=True)
+        empty = not store.document_ids()
         store.close()
+        if empty:
+            raise StoreError(f"{store.path}: read-only and empty: nothing to show")
     from annotui.tui.app import run
 
-    code = run(store.path, store.annotator, first)
-    sys.exit(code)
+    sys.exit(run(store.path, store.annotator, first, readonly=readonly))
 
 
 @cli.command("import")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -149,9 +150,13 @@ def _plan(paths: list[str], fmt: str | None, report: ImportReport) -> list[_Inpu
             inputs.append(_Input(STDIN_NAME, chosen or READERS["txt"], None, None, 0))
             continue
         path = Path(given)
+        problem = _not_a_file(path)
         if path.is_dir():
             inputs.extend(_walk(path, given, chosen, report))
-        elif path.exists():
+        elif problem:
+            report.errors.append(_message(given, None, problem))
+            report.records_rejected += 1
+        else:
             name = chosen.name if chosen else format_for_path(path)
             if name is None:
                 what = f"unknown file type {path.suffix!r}" if path.suffix else "no extension"
@@ -160,10 +165,19 @@ def _plan(paths: list[str], fmt: str | None, report: ImportReport) -> list[_Inpu
                 report.records_rejected += 1
                 continue
             inputs.append(_Input(given, READERS[name], path, path.stem, _size(path)))
-        else:
-            report.errors.append(_message(given, None, "no such file or directory"))
-            report.records_rejected += 1
     return inputs
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file, or None. FIFOs and devices (/dev/zero) would
+    block or never end, so only regular files are read."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return (exc.strerror or str(exc)).lower()
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return None
+    return "not a regular file (a FIFO, socket or device); nothing imported"
 
 
 def _size(path: Path) -> int:
@@ -188,6 +202,9 @@ def _walk(folder: Path, given: str, chosen: Reader | None, report: ImportReport
             if file.startswith("."):
                 continue
             path = Path(root, file)
+            if _not_a_file(path):
+                report.files_ignored += 1
+                continue
             if chosen is not None:
                 entry = chosen if path.suffix.lower() in chosen.extensions else None
             else:

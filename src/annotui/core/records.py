@@ -32,6 +32,11 @@ class ExportRecord:
     annotator: str | None
     status: str
     meta: dict[str, Any] = field(default_factory=dict)
+    document: str = ""            # the source document's key (differs for sentence examples)
+
+    @property
+    def document_key(self) -> str:
+        return self.document or self.key
 
 
 def export_meta(store_meta: dict[str, Any], title: str, source: str | None) -> dict[str, Any]:
@@ -119,25 +124,30 @@ def split_sentences(record: ExportRecord) -> Iterator[ExportRecord]:
     starts = [start for start, _ in pieces]
     # joined[i]: a span crosses from sentence i into sentence i + 1, so they stay one example
     joined = [False] * len(pieces)
+    home: list[list[Span]] = [[] for _ in pieces]  # spans by the sentence they start in
     for span in record.spans:
         first = max(0, bisect_right(starts, span.start) - 1)
-        last = max(0, bisect_right(starts, span.end - 1) - 1)
+        last = max(first, bisect_right(starts, span.end - 1) - 1)
+        home[first].append(span)
         for i in range(first, last):
             joined[i] = True
-    n = 0
     i = 0
     while i < len(pieces):
         j = i
         while joined[j]:
             j += 1
-        start, end = pieces[i][0], pieces[j][1]
-        n += 1
-        inside = [replace(s, start=s.start - start, end=s.end - start)
-                  for s in record.spans if start <= s.start and s.end <= end]
+        inside = sorted((s for k in range(i, j + 1) for s in home[k]),
+                        key=lambda s: (s.start, s.end, s.label, s.annotator))
+        # a span reaching into the white space around its sentence widens the example
+        start = min([pieces[i][0], *(s.start for s in inside)])
+        end = max([pieces[j][1], *(s.end for s in inside)])
+        # named by sentence number, so every annotator's example k#3 is the same text
         yield ExportRecord(
-            key=f"{record.key}#{n}", title=record.title, text=text[start:end], spans=inside,
-            annotator=record.annotator, status=record.status,
-            meta={**record.meta, "document": record.key, "sentence": n, "offset": start})
+            key=f"{record.key}#{i + 1}" + (f"-{j + 1}" if j > i else ""), title=record.title,
+            text=text[start:end], annotator=record.annotator, status=record.status,
+            spans=[replace(s, start=s.start - start, end=s.end - start) for s in inside],
+            meta={**record.meta, "document": record.key, "sentence": i + 1, "offset": start},
+            document=record.key)
         i = j + 1
 
 

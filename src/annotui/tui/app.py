@@ -69,9 +69,9 @@ class AnnotuiApp(App[int]):
                                 f"{keymap.key_text(binding)} — {binding.id}", run)
 
 
-def run(db_path: Path, annotator: str, doc_id: int | None) -> int:
+def run(db_path: Path, annotator: str, doc_id: int | None, *, readonly: bool = False) -> int:
     """Open the TUI on a database; returns the exit code."""
-    store = Store(db_path, annotator=annotator)
+    store = Store(db_path, annotator=annotator, readonly=readonly)
     try:
         code = AnnotuiApp(store, doc_id).run()
     finally:

@@ -283,9 +283,28 @@ def write_jsonl(store: Store, out: TextIO, **options: Any) -> ExportReport:
         out.write(dumps_line(record_dict(record)) + "\n")
         report.records += 1
         report.spans += len(record.spans)
-        report.documents += record.key != last_key
-        last_key = record.key
+        report.documents += record.document_key != last_key
+        last_key = record.document_key
     return report
+
+
+def hf_features() -> Any:
+    """Hugging Face ``datasets`` features for annotui's JSONL.
+
+    ``load_dataset("json")`` infers types from the first 10 MB only: a corpus whose first
+    records have no spans, or whose meta keys vary, fails to load or loses its types.
+    Pass ``features=hf_features()`` to load any annotui export with typed spans.
+    """
+    import datasets
+
+    span = {"start": datasets.Value("int64"), "end": datasets.Value("int64"),
+            "label": datasets.Value("string"), "text": datasets.Value("string"),
+            "annotator": datasets.Value("string"), "note": datasets.Value("string")}
+    return datasets.Features({
+        "id": datasets.Value("string"), "text": datasets.Value("string"),
+        "spans": datasets.List(span), "annotator": datasets.Value("string"),
+        "status": datasets.Value("string"), "meta": datasets.Json(),
+    })
 
 
 READERS = [Reader("jsonl", (".jsonl", ".ndjson"), read_jsonl,

@@ -33,6 +33,9 @@ LABEL_KEYS = [Binding(str(n), f"label({n})", "label" if n == 1 else f"label {n}"
               for n in range(1, 10)]
 
 
+MIN_SIZE = (20, 6)
+
+
 class MainScreen(Screen[None]):
     BINDINGS = [
         *LABEL_KEYS,
@@ -66,7 +69,8 @@ class MainScreen(Screen[None]):
         Binding("f", "focus_panel", "reader / span list", show=False, id="view.focus"),
         Binding("p", "toggle_panel", "panel", show=False, id="view.panel"),
         Binding("question_mark", "help", "help", id="app.help"),
-        Binding("q", "quit", "quit", id="app.quit"),
+        # ctrl+c quits too: over SSH it is what people press first (work is saved anyway)
+        Binding("q,ctrl+c", "quit", "quit", key_display="q", id="app.quit"),
     ]
 
     def __init__(self, store: Store, doc_id: int, cursor: int = 0) -> None:
@@ -82,6 +86,7 @@ class MainScreen(Screen[None]):
         self._haystack: tuple[int, str] | None = None
 
     def compose(self) -> ComposeResult:
+        yield Static(id="too-small")
         yield TopBar(id="topbar")
         with Vertical(id="body"):
             yield Reader(id="reader")
@@ -95,9 +100,16 @@ class MainScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_resize(self) -> None:
-        # below 70 columns the panel goes under the reader; below 16 rows it hides (`p`)
-        self.set_class(self.size.width < 70, "narrow")
-        self.set_class(self.size.width < 70 and self.size.height < 16, "short")
+        # below 70 columns the panel goes under the reader; below 16 rows it hides (`p`);
+        # below 20x6 nothing useful fits: say so instead of drawing a mess
+        width, height = self.size
+        self.set_class(width < 70, "narrow")
+        self.set_class(width < 70 and height < 16, "short")
+        tiny = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.set_class(tiny, "tiny")
+        if tiny:
+            self.query_one("#too-small", Static).update(
+                f"terminal too small ({width}x{height}); annotui needs {MIN_SIZE[0]}x{MIN_SIZE[1]}")
 
     @property
     def reader(self) -> Reader:
