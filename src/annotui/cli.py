@@ -100,7 +100,8 @@ def open_cmd(paths: tuple[str, ...], db_path: Path | None, annotator: str | None
 @click.option("--format", "fmt", help="Format of every PATH (default: by extension).")
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding.")
 @click.option("--offsets", type=click.Choice(["utf16", "codepoint"]),
-              help="doccano: the unit of its offsets (default utf16, as doccano counts).")
+              help="doccano (default utf16) and labelstudio (default codepoint): the unit"
+                   " of offsets in the files.")
 def import_cmd(paths: tuple[str, ...], db_path: Path | None, annotator: str | None,
                fmt: str | None, encoding: str, offsets: str | None) -> None:
     """Import files, folders (recursively) or - (stdin); formats by extension or --format."""
@@ -131,14 +132,18 @@ def import_cmd(paths: tuple[str, ...], db_path: Path | None, annotator: str | No
               default="strict", show_default=True,
               help="spacy/prodigy/conll: how spans that cut a token are aligned.")
 @click.option("--offsets", type=click.Choice(["utf16", "codepoint"]),
-              help="doccano: offset unit (default utf16, as doccano counts).")
+              help="doccano (default utf16, as doccano counts) and labelstudio (default"
+                   " codepoint): the unit of offsets.")
+@click.option("--labelstudio-config", "ls_config", type=click.Path(path_type=Path),
+              help="labelstudio: also write the matching labelling-config XML to FILE.")
 @click.option("--lang", default="en", show_default=True,
               help="spacy/prodigy/conll: tokenizer language (spacy.blank).")
 @click.option("--manifest", "write_manifest", is_flag=True,
               help="Also write FILE.manifest.json: format, offsets, labels, counts.")
 def export_cmd(db_path: Path | None, fmt: str, output: Path | None, annotator: str | None,
                status: str | None, labels: tuple[str, ...], unit: str, align: str,
-               offsets: str | None, lang: str, write_manifest: bool) -> None:
+               offsets: str | None, lang: str, write_manifest: bool,
+               ls_config: Path | None) -> None:
     """Stream the corpus (default JSONL, one line per document and annotator)."""
     from annotui.core.exporter import export
     from annotui.core.formats import writer
@@ -151,6 +156,12 @@ def export_cmd(db_path: Path | None, fmt: str, output: Path | None, annotator: s
         report = export(store, fmt, output, write_manifest=write_manifest,
                         annotator=annotator, status=status, labels=list(labels) or None,
                         unit=unit, align=align, offsets=offsets, lang=lang)
+        if ls_config is not None:
+            from annotui.core.formats.labelstudio import config_for
+            from annotui.core.output import atomic_text
+
+            with atomic_text(ls_config) as stream:
+                stream.write(config_for(store, list(labels) or None))
     for warning in getattr(report, "warnings", ()):
         click.echo(f"warning: {warning}", err=True)
 

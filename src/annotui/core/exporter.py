@@ -63,7 +63,7 @@ def manifest(store: Store, fmt: str, report: ExportReport, options: dict[str, An
         "manifest_version": MANIFEST_VERSION,
         "annotui": __version__,
         "format": fmt,
-        "offsets": options.get("offsets") or "codepoint",
+        "offsets": options.get("offsets") or ("utf16" if fmt == "doccano" else "codepoint"),
         "offset_convention": "start inclusive, end exclusive",
         "unit": options.get("unit") or "doc",
         "filters": {name: options.get(name) for name in ("annotator", "status", "labels")},

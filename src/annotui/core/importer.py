@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import codecs
 import os
-import stat
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,6 +205,10 @@ def _walk(folder: Path, given: str, chosen: Reader | None, report: ImportReport
             if _not_a_file(path):
                 report.files_ignored += 1
                 continue
+            if chosen is not None and chosen.name == "brat" and (
+                    path.suffix.lower() == ".conf"
+                    or (path.suffix.lower() == ".txt" and path.with_suffix(".ann").exists())):
+                continue  # a brat folder's texts and configuration belong to its .ann files
             if chosen is not None:
                 entry = chosen if path.suffix.lower() in chosen.extensions else None
             else:

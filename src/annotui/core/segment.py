@@ -56,11 +56,31 @@ def _safe(text: str, p: int) -> bool:
     return ka == _OTHER and kb == _OTHER
 
 
+# The same test as _safe, as a reverse search over character pairs: the rightmost match
+# ``ab`` puts the nearest safe position between a and b.
+_SAFE_PAIR_REV = regex.compile(
+    r"(?rs)(?:[\p{GCB=Control}\n].|\r[^\n]|[^\r][\p{GCB=Control}\r\n]"
+    r"|\p{GCB=Other}\p{GCB=Other})"
+)
+
+
 def _safe_before(text: str, p: int) -> int:
     """The nearest position <= p from which \\X segmentation is the true segmentation."""
-    while p > 0 and not _safe(text, p):
+    # ordinary text has a safe position within a character or two
+    for _ in range(16):
+        if p <= 0 or _safe(text, p):
+            return p
         p -= 1
-    return p
+    # a long run of marks, flags or jamo: let the regex engine walk back, in growing windows
+    width = 256
+    while True:
+        lo = max(0, p - width)
+        m = _SAFE_PAIR_REV.search(text, lo, p + 1)
+        if m:
+            return m.start() + 1
+        if lo == 0:
+            return 0
+        width *= 4
 
 
 def _clamp(text: str, offset: int) -> int:
@@ -327,8 +347,17 @@ def _sentences_of(par: str, lang: str) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+def _snap_within(text: str, lo: int, hi: int, s: int, e: int) -> tuple[int, int]:
+    # a parent's trimmed edge can split a degenerate cluster (U+0600 PREPEND + space):
+    # the parent wins, so a sentence never leaves its paragraph nor a clause its sentence
+    s, e = snap_to_graphemes(text, s, e)
+    return max(s, lo), min(e, hi)
+
+
 def _sentences(text: str, ps: int, pe: int, lang: str) -> list[tuple[int, int]]:
-    return [snap_to_graphemes(text, ps + s, ps + e) for s, e in _sentences_of(text[ps:pe], lang)]
+    return [
+        _snap_within(text, ps, pe, ps + s, ps + e) for s, e in _sentences_of(text[ps:pe], lang)
+    ]
 
 
 def _next_para(text: str, pe: int) -> tuple[int, int] | None:
@@ -418,7 +447,7 @@ def _clauses_of(sent: str, lang: str) -> tuple[tuple[int, int], ...]:
 
 
 def _clauses(text: str, ss: int, se: int, lang: str) -> list[tuple[int, int]]:
-    return [snap_to_graphemes(text, ss + s, ss + e) for s, e in _clauses_of(text[ss:se], lang)]
+    return [_snap_within(text, ss, se, ss + s, ss + e) for s, e in _clauses_of(text[ss:se], lang)]
 
 
 def clause_at(text: str, offset: int, *, lang: str = "en") -> tuple[int, int]:
@@ -434,30 +463,26 @@ def clause_at(text: str, offset: int, *, lang: str = "en") -> tuple[int, int]:
 def next_clause_end(text: str, offset: int, *, lang: str = "en") -> int:
     """End of the first clause ending after ``offset`` (growing a selection by clause),
     continuing into the following sentences; ``len(text)`` if none."""
-    ss, se = sentence_at(text, offset, lang=lang)
-    while ss < se:
-        for _, e in _clauses(text, ss, se, lang):
-            if e > offset:
-                return e
-        nxt = next_sentence_start(text, max(offset, se - 1), lang=lang)
-        if nxt <= ss or nxt >= len(text):
-            break
-        ss, se = sentence_at(text, nxt, lang=lang)
+    para: tuple[int, int] | None = paragraph_at(text, offset)
+    while para and para[0] < para[1]:
+        for ss, se in _sentences(text, *para, lang):
+            if se > offset:
+                for _, e in _clauses(text, ss, se, lang):
+                    if e > offset:
+                        return e
+        para = _next_para(text, para[1])
     return len(text)
 
 
 def prev_clause_start(text: str, offset: int, *, lang: str = "en") -> int:
     """Start of the last clause beginning before ``offset``, looking back into earlier
     sentences; 0 if none."""
-    ss, se = sentence_at(text, offset, lang=lang)
-    while ss < se:
-        starts = [s for s, _ in _clauses(text, ss, se, lang) if s < offset]
-        if starts:
-            return starts[-1]
-        if ss == 0:
-            break
-        prev = prev_sentence_start(text, ss, lang=lang)
-        if prev >= ss:
-            break
-        ss, se = sentence_at(text, prev, lang=lang)
+    para: tuple[int, int] | None = paragraph_at(text, offset)
+    while para and para[0] < para[1]:
+        for ss, se in reversed(_sentences(text, *para, lang)):
+            if ss < offset:
+                for s, _ in reversed(_clauses(text, ss, se, lang)):
+                    if s < offset:
+                        return s
+        para = _prev_para(text, para[0])
     return 0

@@ -131,10 +131,20 @@ def read_jsonl(source: Source) -> Iterator[Record | RecordError]:
                 yield RecordError(f"contains a lone surrogate (\\u{ord(bad):04x}),"
                                   " which is not text", number)
                 continue
-        for item in parse_record(obj, number):
+        for item in _parse_any(obj, number, source):
             if isinstance(item, Record):
                 seen_record = True
             yield item
+
+
+def _parse_any(obj: Any, line: int, source: Source) -> Iterator[Record | RecordError]:
+    """annotui's records, or doccano's (``label``/``labels`` and no ``spans``): a .jsonl
+    file is imported with its spans whichever of the two wrote it."""
+    if isinstance(obj, dict) and "spans" not in obj and ("label" in obj or "labels" in obj):
+        from annotui.core.formats.doccano import parse_doccano
+
+        return parse_doccano(obj, line, source.options.get("offsets"))
+    return parse_record(obj, line)
 
 
 def _optional_str(obj: dict[str, Any], field: str, where: str = "") -> str | None:
