@@ -23,7 +23,7 @@ from annotui.core.importer import import_paths
 from annotui.core.records import iter_records
 from annotui.core.store import Store
 
-spacy = pytest.importorskip("spacy")
+import spacy  # noqa: E402  (in the test extras: a real consumer, never skipped)
 from spacy.tokens import DocBin  # noqa: E402
 
 from annotui.core.formats import _tokens  # noqa: E402
