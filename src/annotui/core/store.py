@@ -9,6 +9,7 @@ with a plain deferred transaction, two processes doing read-then-write fail with
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
@@ -16,11 +17,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from annotui.core import history
+
+if TYPE_CHECKING:
+    import sqlite_utils
 from annotui.core.labels import LabelsMixin
 from annotui.core.model import STATUSES, Document, DocumentInfo, Span
 from annotui.core.schema import SCHEMA_VERSION, StoreError, connect
@@ -57,7 +59,16 @@ class Store(LabelsMixin):
         self.annotator = annotator
         self.readonly = readonly
         self.conn = connect(self.path, readonly=readonly)
-        self.db = sqlite_utils.Database(self.conn)
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The same connection through sqlite-utils, for ad-hoc queries and bulk writes.
+
+        Imported on first use: sqlite-utils imports pandas when it is installed, which
+        costs a third of a second that start-up and every CLI command would pay."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -370,9 +381,15 @@ class Store(LabelsMixin):
                 return None
             target = stack[-1]
             try:
-                with self.db.atomic():  # a savepoint: a failed apply leaves nothing behind
+                conn.execute("SAVEPOINT replay")  # a failed apply leaves nothing behind
+                try:
                     change = history.apply(conn, target, reverse=direction == "undo",
                                            stamp=now())
+                except BaseException:
+                    conn.execute("ROLLBACK TO replay")
+                    raise
+                finally:
+                    conn.execute("RELEASE replay")
             except sqlite3.IntegrityError as exc:
                 if "UNIQUE" in str(exc):
                     raise StoreError(f"cannot {direction}: an identical span exists now") from None
