@@ -6,6 +6,7 @@ opens, so ``annotui export`` never pays for Textual.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,10 @@ class UserErrors(DefaultGroup):
             return super().invoke(ctx)
         except (StoreError, FormatError, DecodeError) as exc:
             raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            # a damaged file found mid-way (a page that cannot be read)
+            hint = "; `annotui info --check` tells more" if "malformed" in str(exc) else ""
+            raise click.ClickException(f"database error: {exc}{hint}") from None
         except OSError as exc:
             if isinstance(exc, BrokenPipeError):
                 raise
@@ -192,7 +197,9 @@ def stats_cmd(db_path: Path | None) -> None:
 @cli.command("info")
 @db_option
 @annotator_option
-def info_cmd(db_path: Path | None, annotator: str | None) -> None:
+@click.option("--check", is_flag=True,
+              help="Also check the file (SQLite's integrity check, foreign keys, spans).")
+def info_cmd(db_path: Path | None, annotator: str | None, check: bool) -> None:
     """Where the database is, its schema version and its counts."""
     from annotui.core.reports import info_table
 
@@ -201,7 +208,20 @@ def info_cmd(db_path: Path | None, annotator: str | None) -> None:
         out_console().print(f"database: {path} (not created yet)")
         return
     with open_store(path, annotator, readonly=True) as store:
-        out_console().print(info_table(store))
+        problems = store.check() if check else []
+        try:
+            out_console().print(info_table(store))
+        except sqlite3.DatabaseError:
+            if not check:
+                raise
+    if check:
+        for problem in problems:
+            click.echo(f"problem: {problem}", err=True)
+        if problems:
+            raise click.ClickException(
+                f"{path}: damaged; salvage what is left with"
+                f" sqlite3 {path} .recover | sqlite3 recovered.db")
+        click.echo("check: ok")
 
 
 from annotui.cli_labels import labels  # noqa: E402

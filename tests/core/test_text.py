@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+
 import time
 from pathlib import Path
 
@@ -88,8 +90,9 @@ def test_normalize_bytes_other_encoding() -> None:
 def test_invalid_utf8_names_the_byte() -> None:
     with pytest.raises(DecodeError, match=r"^not valid UTF-8 at byte 3 \(try --encoding\)$"):
         normalize_bytes("café".encode("latin-1") + b" ok")
-    with pytest.raises(DecodeError, match="utf-16"):
-        normalize_bytes("hi".encode("utf-16"))
+    # a UTF-16 byte-order mark is unambiguous: such a file is decoded, not refused
+    assert normalize_bytes("h\u00e9\r\n👍🏽".encode("utf-16")) == "h\u00e9\n👍🏽"
+    assert normalize_bytes(codecs.BOM_UTF16_BE + "hi".encode("utf-16-be")) == "hi"
 
 
 def test_binary_and_unknown_encoding() -> None:

@@ -126,7 +126,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
+def connect(path: Path | str, *, readonly: bool = False, busy_timeout: float = 10.0
+            ) -> sqlite3.Connection:
     """Open (or create) a database, check that it is annotui's, and migrate it forward."""
     path = Path(path)
     if path.is_dir():
@@ -139,7 +140,7 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
     uri = f"file:{path.as_posix()}?mode={'ro' if readonly else 'rwc'}"
     try:
         # isolation_level=None: annotui opens every transaction itself (BEGIN IMMEDIATE)
-        conn = sqlite3.connect(uri, uri=True, timeout=10.0, isolation_level=None)
+        conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot open ({exc})") from None
     try:
@@ -164,6 +165,9 @@ def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
             "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
         ).fetchone()[0]
     except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc):
+            raise StoreError(f"{path}: the database is damaged ({exc}); salvage it with"
+                             f" sqlite3 {path} .recover | sqlite3 recovered.db") from None
         raise StoreError(f"{path}: not an annotui database ({exc})") from None
     if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
         raise StoreError(f"{path}: an SQLite database of another application, not annotui's")

@@ -54,11 +54,13 @@ class Store(LabelsMixin):
     annotui database raises :class:`StoreError` and is left untouched.
     """
 
-    def __init__(self, path: Path | str, *, annotator: str, readonly: bool = False) -> None:
+    def __init__(self, path: Path | str, *, annotator: str, readonly: bool = False,
+                 busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
         self.annotator = annotator
         self.readonly = readonly
-        self.conn = connect(self.path, readonly=readonly)
+        # how long a write waits for another process's write lock before giving up
+        self.conn = connect(self.path, readonly=readonly, busy_timeout=busy_timeout)
 
     @functools.cached_property
     def db(self) -> sqlite_utils.Database:
@@ -425,6 +427,23 @@ class Store(LabelsMixin):
             table: one(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("documents", "labels", "spans", "events")
         } | {"annotators": one("SELECT count(DISTINCT annotator) FROM spans").fetchone()[0]}
+
+    def check(self) -> list[str]:
+        """Problems in the file: SQLite's own checks, then annotui's (spans inside texts)."""
+        problems = []
+        try:
+            for (line,) in self.conn.execute("PRAGMA integrity_check"):
+                if line != "ok":
+                    problems.append(f"integrity: {line}")
+            for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):
+                problems.append(f"{table} row {rowid} points to a missing {parent} row")
+            for span_id, key in self.conn.execute(
+                    'SELECT spans.id, documents.key FROM spans JOIN documents ON'
+                    ' documents.id = spans.document_id WHERE spans."end" > documents.length'):
+                problems.append(f"span {span_id} reaches past the end of document {key!r}")
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"cannot read the whole file: {exc}")
+        return problems
 
     @property
     def schema_version(self) -> int:

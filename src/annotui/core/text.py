@@ -91,6 +91,9 @@ def normalize_bytes(data: bytes, encoding: str = "utf-8") -> str:
         info = codecs.lookup(encoding)
     except LookupError:
         raise DecodeError(f"unknown encoding {encoding!r}") from None
+    if info.name == "utf-8" and data.startswith(_UTF16_BOMS):
+        # a UTF-16 byte-order mark is unambiguous (Windows' "Unicode" text): decode it
+        info = codecs.lookup("utf-16")
     name = "UTF-8" if info.name == "utf-8" else info.name
     try:
         text = data.decode(info.name)

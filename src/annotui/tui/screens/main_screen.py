@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from annotui.core import text as tx
-from annotui.core.display import one_line
+from annotui.core.display import display_text, one_line
 from annotui.core.history import Change
 from annotui.core.model import Document, Span
 from annotui.core.schema import StoreError
@@ -168,6 +168,13 @@ class MainScreen(Screen[None]):
         if not found and self.reader.cursor > 0:
             found = self.reader.index.at(self.reader.cursor - 1)
         return found[0] if found else None
+
+    def notify(self, message: str, *, title: str = "", severity="information",  # type: ignore[override]
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Notifications carry document text, label names and error messages: never markup
+        (``[@click=app.quit]`` in an article must stay text), never raw control characters."""
+        super().notify(display_text(message), title=title, severity=severity,
+                       timeout=timeout, markup=markup)
 
     def _commit(self, what: str, action):  # type: ignore[no-untyped-def]
         """Run one store intent; on failure say why and change nothing on screen."""
