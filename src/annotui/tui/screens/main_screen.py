@@ -21,6 +21,7 @@ from annotui.core.display import display_text, one_line
 from annotui.core.history import Change
 from annotui.core.model import Document, Span
 from annotui.core.schema import StoreError
+from annotui.core.spans import SpanIndex
 from annotui.core.store import Store
 from annotui.tui.widgets.legend import Legend
 from annotui.tui.widgets.reader import Reader
@@ -77,7 +78,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.store = store
         self.doc: Document = store.document(doc_id)
-        self.spans: list[Span] = []
+        self.index = SpanIndex()  # this annotator's spans here, shared with reader and panel
         self._first_cursor = cursor
         self._search: str = ""
         self._on_span: bool = False
@@ -124,10 +125,10 @@ class MainScreen(Screen[None]):
     def show_document(self, doc_id: int, cursor: int | None = None) -> None:
         self._save_position()
         self.doc = self.store.document(doc_id)
-        self.spans = self.store.spans(doc_id)
+        self.index = SpanIndex(self.store.spans(doc_id))
         if cursor is None:
             cursor = self.store.position(doc_id)
-        self.reader.load(self.doc.text, self.spans, self.store.labels(), cursor)
+        self.reader.load(self.doc.text, self.index, self.store.labels(), cursor)
         self._cursor = self.reader.cursor
         self._refresh_panel()
         self._refresh_topbar()
@@ -138,10 +139,10 @@ class MainScreen(Screen[None]):
         if current is None:
             under = self._span_under_cursor()
             current = under.id if under else None
-        self.query_one(SpanList).show(self.spans, self.doc.text, labels, self.store.annotator,
+        self.query_one(SpanList).show(self.index, self.doc.text, labels, self.store.annotator,
                                       current)
-        self.query_one(Legend).show(labels, self.spans)
-        self.query_one("#spans-title", Static).update(f"spans · {len(self.spans)}")
+        self.query_one(Legend).show(labels, self.index.spans)
+        self.query_one("#spans-title", Static).update(f"spans · {len(self.index)}")
 
     def _refresh_topbar(self) -> None:
         ids = self.store.document_ids()
@@ -152,10 +153,21 @@ class MainScreen(Screen[None]):
             done=done, status=self.store.status(self.doc.id), annotator=self.store.annotator,
             database=self.store.path.name, readonly=self.store.readonly)
 
-    def _reload_spans(self, changed: list[tuple[int, int]], current: int | None = None) -> None:
-        """After a commit: new spans, repaint only the changed ranges, update the panel."""
-        self.spans = self.store.spans(self.doc.id)
-        self.reader.set_spans(self.spans, changed)
+    def _reload_span(self, span_id: int, current: int | None = None) -> None:
+        """After a commit: read back the one span that changed (it may be gone), repaint
+        the rows it covered and covers, update the panel. Nothing here reads every span."""
+        old = self.index.get(span_id)
+        try:
+            span: Span | None = self.store.span(span_id)
+        except StoreError:
+            span = None
+        if span is not None and (span.document_id != self.doc.id
+                                 or span.annotator != self.store.annotator):
+            span = None
+        self.index = self.index.replaced(span_id, span)
+        changed = [(s.start, s.end) for s in (old, span) if s is not None]
+        if changed:
+            self.reader.set_spans(self.index, changed)
         self._refresh_panel(current)
         self._update_bindings()
 
@@ -263,7 +275,7 @@ class MainScreen(Screen[None]):
         if span is None:
             return
         self.reader.clear_selection()
-        self._reload_spans([span_range], current=span.id)
+        self._reload_span(span.id, current=span.id)
 
     def action_delete_span(self) -> None:
         span = self._span_under_cursor()
@@ -271,7 +283,7 @@ class MainScreen(Screen[None]):
             self.notify("no span here to delete", severity="warning")
             return
         if self._commit("deletion", lambda: self.store.delete_span(span.id)):
-            self._reload_spans([(span.start, span.end)])
+            self._reload_span(span.id)
             self.notify(f"deleted {span.label} span (u undoes)", timeout=3)
 
     def action_relabel(self) -> None:
@@ -284,7 +296,7 @@ class MainScreen(Screen[None]):
 
         def chosen(name: str | None) -> None:
             if name and self._commit("relabel", lambda: self.store.relabel_span(span.id, name)):
-                self._reload_spans([(span.start, span.end)], current=span.id)
+                self._reload_span(span.id, current=span.id)
 
         self.app.push_screen(LabelChooser(self.store.labels(), span.label), chosen)
 
@@ -299,7 +311,7 @@ class MainScreen(Screen[None]):
         def written(note: str | None) -> None:
             if note is not None and self._commit(
                     "note", lambda: self.store.set_note(span.id, note.strip() or None)):
-                self._reload_spans([(span.start, span.end)], current=span.id)
+                self._reload_span(span.id, current=span.id)
 
         excerpt = one_line(self.doc.text[span.start:span.end], 70)
         self.app.push_screen(NoteEditor(excerpt, span.note or ""), written)
@@ -326,7 +338,7 @@ class MainScreen(Screen[None]):
             return
         moved = self._commit("move", lambda: self.store.move_span(span.id, start, end))
         if moved:
-            self._reload_spans([(min(start, span.start), max(end, span.end))], current=span.id)
+            self._reload_span(span.id, current=span.id)
 
     def action_next_span(self, direction: int) -> None:
         index = self.reader.index
@@ -359,15 +371,10 @@ class MainScreen(Screen[None]):
         if change is None:
             self.notify(f"nothing to {word}", timeout=2)
             return
-        before = {s.id: s for s in self.spans}
-        self.spans = self.store.spans(self.doc.id)
-        after = {s.id: s for s in self.spans}
-        changed = [(s.start, s.end) for s in (before.get(change.span_id or -1),
-                                              after.get(change.span_id or -1)) if s]
-        self.reader.set_spans(self.spans, changed)
+        if change.span_id is not None:
+            self._reload_span(change.span_id)
         if change.start is not None:
             self.reader.move_to(change.start)
-        self._refresh_panel()
         self._refresh_topbar()
         self._update_bindings()
         self.notify(change.describe(), timeout=2)
@@ -415,12 +422,12 @@ class MainScreen(Screen[None]):
     def action_focus_panel(self) -> None:
         """Move between the reader and the span list (up/down there move the reader)."""
         panel = self.query_one(SpanList)
-        if panel.has_focus or not self.spans:
+        if panel.has_focus or not len(self.index):
             self.reader.focus()
             return
         self.remove_class("panel-hidden")
         under = self._span_under_cursor()
-        panel.point_at(under.id if under else self.spans[0].id)
+        panel.point_at(under.id if under else self.index.spans[0].id)
         panel.focus()
 
     def action_toggle_panel(self) -> None:

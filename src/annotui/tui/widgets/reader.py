@@ -153,10 +153,11 @@ class Reader(ScrollView, can_focus=True):
 
     # -- content --------------------------------------------------------------------
 
-    def load(self, text: str, spans: list[Span], labels: list[Label], cursor: int = 0) -> None:
+    def load(self, text: str, spans: SpanIndex | list[Span], labels: list[Label],
+             cursor: int = 0) -> None:
         """Show another document (or the same one afresh)."""
         self.text = text
-        self.index = SpanIndex(spans)
+        self.index = spans if hasattr(spans, "overlapping") else SpanIndex(spans)  # type: ignore[assignment]
         self._styles = label_styles(labels)
         self.anchor = None
         self.sticky = False
@@ -167,9 +168,10 @@ class Reader(ScrollView, can_focus=True):
         self.refresh()
         self.call_after_refresh(self.scroll_to_cursor, center=True)
 
-    def set_spans(self, spans: list[Span], changed: list[tuple[int, int]] = ()) -> None:
+    def set_spans(self, spans: SpanIndex | list[Span],
+                  changed: list[tuple[int, int]] = ()) -> None:
         """New span set; repaint only the rows of the ``changed`` ranges (all if none given)."""
-        self.index = SpanIndex(spans)
+        self.index = spans if hasattr(spans, "overlapping") else SpanIndex(spans)  # type: ignore[assignment]
         if changed:
             for start, end in changed:
                 self._invalidate(start, end)

@@ -1,22 +1,43 @@
-"""The annotation panel's list: the document's spans in text order."""
+"""The annotation panel's list: the document's spans in text order, one row each.
+
+A Line-API widget like the reader: only visible rows are built, so a document with
+100,000 spans costs the same per key as one with ten (an OptionList builds every row).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual import on
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from annotui.core.display import one_line
-from annotui.core.model import Span
+from annotui.core.model import Label
+from annotui.core.spans import SpanIndex
 from annotui.tui.widgets.paint import label_styles
 
 
-class SpanList(OptionList):
-    """One line per span: label chip, excerpt, note marker, annotator when not mine."""
+class SpanList(ScrollView, can_focus=True):
+    """One row per span: label chip, note marker, annotator when not mine, excerpt."""
+
+    COMPONENT_CLASSES = {"span-list--highlight"}
+
+    BINDINGS = [
+        Binding("up", "step(-1)", "previous", show=False, id="list.up"),
+        Binding("down", "step(1)", "next", show=False, id="list.down"),
+        Binding("pageup", "page(-1)", "page up", show=False, id="list.page_up"),
+        Binding("pagedown", "page(1)", "page down", show=False, id="list.page_down"),
+        Binding("home", "jump(0)", "first", show=False, id="list.first"),
+        Binding("end", "jump(-1)", "last", show=False, id="list.last"),
+        Binding("enter", "choose", "go to span", show=False, id="list.choose"),
+    ]
 
     @dataclass
     class Focused(Message):
@@ -26,54 +47,100 @@ class SpanList(OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._ids: list[int] = []
-        self._quiet = False
+        self.index = SpanIndex()
+        self.text = ""
+        self.me = ""
+        self.highlighted: int | None = None
+        self._styles: dict[str, Style] = {}
 
-    def show(self, spans: list[Span], text: str, labels: list, me: str,
+    def show(self, index: SpanIndex, text: str, labels: list[Label], me: str,
              current: int | None = None) -> None:
-        styles = label_styles(labels)
-        options = []
-        for span in spans:
-            line = Text(no_wrap=True, overflow="ellipsis")
-            chip = styles.get(span.label)
-            line.append(f" {span.label[:11]} ", style=chip or "reverse")
-            # markers before the excerpt: a long excerpt is cut at the panel's edge
-            line.append(" ✎" if span.note else "  ", style="bold")
-            if span.annotator != me:
-                line.append(f" {one_line(span.annotator, 12)}:", style="dim italic")
-            line.append(" ")
-            line.append(one_line(text[span.start:span.end], 200))
-            options.append(Option(line, id=str(span.id)))
-        self._ids = [span.id for span in spans]
-        self._quiet = True
-        self.clear_options()
-        self.add_options(options)
-        self._quiet = False
+        self.index = index
+        self.text = text
+        self.me = me
+        self._styles = label_styles(labels)
+        self.virtual_size = Size(self.size.width, len(index))
+        self.highlighted = None
+        self.refresh()
         self.point_at(current)
-
-    def point_at(self, span_id: int | None) -> None:
-        """Highlight a span without announcing it (the reader already moved)."""
-        index = self._ids.index(span_id) if span_id in self._ids else None
-        if index == self.highlighted:
-            return
-        self._quiet = True
-        self.highlighted = index
-        self._quiet = False
 
     @property
     def current(self) -> int | None:
-        if self.highlighted is None or not self._ids:
+        if self.highlighted is None or self.highlighted >= len(self.index):
             return None
-        return self._ids[self.highlighted]
+        return self.index.spans[self.highlighted].id
 
-    @on(OptionList.OptionHighlighted)
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        event.stop()
-        if not self._quiet and event.option.id is not None and self.has_focus:
-            self.post_message(self.Focused(int(event.option.id)))
+    def point_at(self, span_id: int | None) -> None:
+        """Highlight a span without announcing it (the reader already moved)."""
+        row = self.index.index_of(span_id) if span_id is not None else None
+        self._highlight(row)
 
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option.id is not None:
-            self.post_message(self.Focused(int(event.option.id)))
+    def _highlight(self, row: int | None) -> None:
+        old, self.highlighted = self.highlighted, row
+        if old == row:
+            return
+        for changed in (old, row):
+            if changed is not None:
+                self.refresh_line(changed)
+        if row is not None:
+            top, height = self.scroll_offset.y, self.scrollable_content_region.height
+            if row < top:
+                self.scroll_to(y=row, animate=False)
+            elif height and row >= top + height:
+                self.scroll_to(y=row - height + 1, animate=False)
+
+    def _move(self, row: int) -> None:
+        if not len(self.index):
+            return
+        row = max(0, min(row, len(self.index) - 1))
+        self._highlight(row)
+        self.post_message(self.Focused(self.index.spans[row].id))
+
+    def action_step(self, step: int) -> None:
+        self._move((self.highlighted if self.highlighted is not None else -1) + step
+                   if step > 0 or self.highlighted is not None else 0)
+
+    def action_page(self, direction: int) -> None:
+        height = max(1, self.scrollable_content_region.height - 1)
+        self._move((self.highlighted or 0) + direction * height)
+
+    def action_jump(self, row: int) -> None:
+        self._move(row if row >= 0 else len(self.index) - 1)
+
+    def action_choose(self) -> None:
+        if self.highlighted is not None:
+            self._move(self.highlighted)
+
+    def on_click(self, event: events.Click) -> None:
+        where = event.get_content_offset(self)
+        if where is not None:
+            self._move(where.y + self.scroll_offset.y)
+
+    def render_line(self, y: int) -> Strip:
+        row = y + self.scroll_offset.y
+        width = self.scrollable_content_region.width
+        if row >= len(self.index):
+            return Strip.blank(width, self.rich_style)
+        span = self.index.spans[row]
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        line.append(f" {span.label[:11]} ", style=self._styles.get(span.label, "reverse"))
+        # markers before the excerpt: a long excerpt is cut at the panel's edge
+        line.append(" ✎" if span.note else "  ", style="bold")
+        if span.annotator != self.me:
+            line.append(f" {one_line(span.annotator, 12)}:", style="dim italic")
+        line.append(" ")
+        line.append(one_line(self.text[span.start:span.end], max(8, width)))
+        line.truncate(width, overflow="ellipsis", pad=True)
+        base = self.rich_style
+        if row == self.highlighted:
+            base = base + self.get_component_rich_style("span-list--highlight")
+        segments = [Segment(piece.text, base + piece.style if piece.style else base)
+                    for piece in line.render(self.app.console)]
+        return Strip(segments).crop_extend(0, width, self.rich_style)
+
+    def on_focus(self) -> None:
+        if self.highlighted is None and len(self.index):
+            self._move(0)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.index))
