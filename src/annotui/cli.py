@@ -23,6 +23,7 @@ from annotui.cliutil import (
     open_store,
     out_console,
 )
+from annotui.core.display import display_text
 from annotui.core.schema import StoreError
 
 
@@ -168,7 +169,7 @@ def export_cmd(db_path: Path | None, fmt: str, output: Path | None, annotator: s
             with atomic_text(ls_config) as stream:
                 stream.write(config_for(store, list(labels) or None))
     for warning in getattr(report, "warnings", ()):
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"warning: {display_text(warning)}", err=True)
 
 
 @cli.command("docs")

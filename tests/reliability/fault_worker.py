@@ -3,8 +3,8 @@
 ``migrate PATH WHERE``: opens PATH with a patched annotui that knows a migration 2; with
 WHERE = ``migration`` it prints MIGRATING in the middle of migration 2 (after some of its
 changes) and sleeps there; with WHERE = ``backup`` it prints BACKUP while ``VACUUM INTO``
-is writing the ``.v1.bak`` copy and sleeps there; with ``none`` it migrates and prints
-MIGRATED. The parent kills it with SIGKILL where it sleeps.
+is writing the ``.v1.bak`` copy (under that name or a temporary one) and sleeps there;
+with ``none`` it migrates and prints MIGRATED. The parent kills it with SIGKILL where it sleeps.
 
 ``disk PATH LIMIT``: limits the size of any file it writes to LIMIT bytes
 (RLIMIT_FSIZE, SIGXFSZ ignored, so a write past it fails with EFBIG like a full disk),
@@ -43,8 +43,16 @@ def migrate(path: str, where: str) -> None:
     schema.MIGRATIONS.append(("slow", _m002_slow))
     schema.SCHEMA_VERSION = len(schema.MIGRATIONS)
     if where == "backup":
-        backup = f"{path}.v1.bak"
+        folder, name = os.path.split(os.path.abspath(path))
         real_connect = sqlite3.connect
+
+        def copy_started() -> bool:
+            # the .v1.bak, or a temporary name it is first written under
+            for entry in os.scandir(folder):
+                if f"{name}.v1.bak" in entry.name and not entry.name.endswith("-journal") \
+                        and entry.stat().st_size > 0:
+                    return True
+            return False
 
         def connect(*args, **kwargs):  # type: ignore[no-untyped-def]
             conn = real_connect(*args, **kwargs)
@@ -53,7 +61,7 @@ def migrate(path: str, where: str) -> None:
             def progress() -> int:
                 # called every few VM steps: once VACUUM INTO has written part of the
                 # copy, stop there (and be killed)
-                if not said and os.path.exists(backup) and os.path.getsize(backup) > 0:
+                if not said and copy_started():
                     said.append(1)
                     print("BACKUP", flush=True)
                     time.sleep(60)

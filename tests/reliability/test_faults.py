@@ -14,6 +14,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import sqlite3
@@ -121,7 +122,8 @@ def count(path: Path, sql: str) -> int:
 def big_jsonl(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, set[Any]]]:
     """RECORDS JSONL records with 1-4 spans each; returns the file and text -> spans."""
     rng = random.Random(5)
-    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
+             "kappa", "lambda", "mu"]
     path = tmp_path_factory.mktemp("big") / "big.jsonl"
     expected: dict[str, set[Any]] = {}
     with path.open("w", encoding="utf-8") as out:
@@ -246,7 +248,7 @@ def test_kill_9_during_export_leaves_the_old_file_or_the_complete_new_one(
                                  env=ENV, stdin=subprocess.DEVNULL)
         # kill while the temporary file is being written (or just after)
         wait_for(lambda: any(TEMP_NAME.match(p.name) for p in folder.iterdir())
-                 or child.poll() is not None, 10)
+                 or child.poll() is not None, 10)  # noqa: B023
         time.sleep(rng.uniform(0.0, 0.25))
         child.send_signal(signal.SIGKILL)
         child.wait()
@@ -424,7 +426,7 @@ async def test_tui_label_under_a_held_write_lock_is_not_painted_and_retry_saves(
     doc, _ = store.add_document(ARTICLE + "\nSecond copy.", title="work")
     app = AnnotuiApp(store, doc)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen, reader = _tui_parts(app)
+        _screen, reader = _tui_parts(app)
         await pilot.press("s")
         selection = reader.selection
         assert selection is not None
@@ -549,6 +551,66 @@ def test_disk_full_one_line_nothing_acknowledged_lost_and_works_again(
     assert_healthy(db)
 
 
+def _file_size_limit(limit: int) -> Any:
+    def apply() -> None:  # in the child, before exec: a write past LIMIT fails (EFBIG)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_disk_full_during_import_keeps_whole_documents_and_a_rerun_completes(
+        tmp_path: Path, big_jsonl: tuple[Path, dict[str, set[Any]]]) -> None:
+    source, expected = big_jsonl
+    db = tmp_path / "full-import.db"
+    seed(db)
+    before = before_state(db)
+    done = subprocess.run([ANNOTUI, "import", "--db", str(db), str(source)],
+                          capture_output=True, text=True, env=ENV, stdin=subprocess.DEVNULL,
+                          preexec_fn=_file_size_limit(1_200_000), timeout=60)
+    no_traceback(done)
+    assert done.returncode == 1, done.stderr
+    assert "not stored" in done.stderr, done.stderr
+    assert_healthy(db)
+    assert before_state(db) == before
+    found = imported(db)
+    assert 0 < len(found) < RECORDS, len(found)
+    assert all(expected.get(text) == spans for text, spans in found.items())
+    rerun = cli("import", "--db", db, source)  # space is back
+    assert rerun.returncode == 0, rerun.stderr
+    assert imported(db) == expected
+    assert count(db, "SELECT count(*) FROM documents WHERE key != 'before'") == RECORDS
+    assert_healthy(db)
+
+
+def test_disk_full_during_export_is_one_line_and_keeps_the_old_file(
+        tmp_path: Path, big_db: Path) -> None:
+    folder = tmp_path / "target"
+    folder.mkdir()
+    out = folder / "out.jsonl"
+    out.write_bytes(b'{"old": "export"}\n')
+    done = subprocess.run([ANNOTUI, "export", "--db", str(big_db), "-o", str(out)],
+                          capture_output=True, text=True, env=ENV, stdin=subprocess.DEVNULL,
+                          preexec_fn=_file_size_limit(300_000), timeout=60)
+    one_line_error(done)
+    assert out.read_bytes() == b'{"old": "export"}\n'
+    assert [p.name for p in folder.iterdir()] == ["out.jsonl"]
+
+
+def test_export_into_a_closed_pipe_prints_no_traceback(big_db: Path) -> None:
+    """`annotui export | head -1`"""
+    child = subprocess.Popen([ANNOTUI, "export", "--db", str(big_db)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=ENV, stdin=subprocess.DEVNULL)
+    assert child.stdout is not None and child.stderr is not None
+    first = child.stdout.readline()
+    child.stdout.close()
+    err = child.stderr.read().decode()
+    child.wait(30)
+    assert json.loads(first)["id"]
+    assert "Traceback" not in err and "Exception" not in err, err
+    assert len([line for line in err.splitlines() if line.strip()]) <= 1, err
+
+
 class _FullDisk:
     """A connection that fails every INSERT the way a full disk does."""
 
@@ -573,7 +635,7 @@ async def test_tui_disk_full_is_reported_and_nothing_painted(tmp_path: Path) -> 
     store = Store(db, annotator="alice")
     app = AnnotuiApp(store, doc)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen, reader = _tui_parts(app)
+        _screen, reader = _tui_parts(app)
         await pilot.press("s")
         selection = reader.selection
         real = store.conn

@@ -164,7 +164,11 @@ def tui_store(tmp_path: Path):  # type: ignore[no-untyped-def]
     # a test that adds to the store afterwards re-takes this snapshot
     before = {"jsonl": exported(store)}
     yield store, doc, before
-    assert exported(store) == before["jsonl"], "showing the document changed what is stored"
+    after = exported(store)
+    assert after == before["jsonl"], "showing the document changed what is stored"
+    record = json.loads(after.split("\n")[0])
+    assert record["text"] == TEXT and record["meta"]["title"] == "Title " + PAYLOAD
+    assert PAYLOAD in {span["note"] for span in record["spans"]}
     store.close()
 
 
@@ -183,6 +187,12 @@ def screen_lines(app: AnnotuiApp) -> list[str]:
 def widget_lines(widget) -> list[str]:  # type: ignore[no-untyped-def]
     return ["".join(seg.text for seg in widget.render_line(y))
             for y in range(widget.size.height)]
+
+
+def own_lines(app: AnnotuiApp) -> list[str]:
+    """The rows of the active screen's own widgets (not the screen under a modal)."""
+    return [line for widget in app.screen.walk_children() if widget.size.height
+            for line in widget_lines(widget)]
 
 
 def assert_clean(lines: list[str], where: str) -> None:
@@ -233,6 +243,44 @@ async def test_span_list_and_legend_show_label_names_and_excerpts_visibly(tui_st
         assert_clean(screen_lines(app), "screen")
 
 
+async def test_picker_shows_label_names_visibly(tui_store) -> None:
+    store, doc, before = tui_store
+    store.ensure_label(EVIL_LABEL)
+    second = TEXT.index("A second")
+    store.add_span(doc, second, second + 8, EVIL_LABEL)
+    before["jsonl"] = exported(store)
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PickerScreen"
+        assert_clean(own_lines(app), "document picker")
+        table = app.screen.query_one("DataTable")
+        table.scroll_to(x=table.max_scroll_x, animate=False)  # the last label columns
+        await pilot.pause()
+        assert_clean(own_lines(app), "document picker, scrolled right")
+
+
+async def test_help_screen_shows_label_names_and_guidelines_visibly(tui_store) -> None:
+    store, doc, before = tui_store
+    store.ensure_label(EVIL_LABEL)
+    store.set_label_description(EVIL_LABEL, PAYLOAD)
+    before["jsonl"] = exported(store)
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        lines = own_lines(app)
+        assert_clean(lines, "help screen")
+        assert any("[@click=app.quit]x[/]" in line for line in lines)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running
+
+
 async def test_note_editor_shows_a_hostile_note_visibly(tui_store) -> None:
     """Notes come in with imported files: the editor must not hand their ESC to the
     terminal, and saving an untouched note must not change it."""
@@ -245,7 +293,7 @@ async def test_note_editor_shows_a_hostile_note_visibly(tui_store) -> None:
         await pilot.press("n")
         await pilot.pause()
         assert type(app.screen).__name__ == "NoteEditor"
-        assert_clean(screen_lines(app), "note editor")
+        assert_clean(own_lines(app), "note editor")
         await pilot.press("escape")
         await pilot.pause()
         assert app.is_running

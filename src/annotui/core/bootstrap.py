@@ -58,6 +58,8 @@ def run_import(store: Store, paths: list[str], *, fmt: str | None = None,
                               options=options)
     finally:
         progress.stop()
+    for warning in report.warnings:
+        console.print(f"[yellow]warning[/] {_escape(warning)}", highlight=False, soft_wrap=True)
     for error in report.errors:
         console.print(f"[red]error[/] {_escape(error)}", highlight=False, soft_wrap=True)
     console.print(_escape(report.summary()) + f" in {time.monotonic() - started:.1f}s",
@@ -70,4 +72,5 @@ def _escape(text: str) -> str:
 
     from annotui.core.display import display_text
 
-    return escape(display_text(text))
+    # a file name may hold a newline: every message stays on one line
+    return escape(display_text(text).replace("\n", "⏎"))

@@ -10,6 +10,7 @@ the panel, notifications and the CLI's tables alike.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 #: Mark shown for bidi controls (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI, LRM, RLM, ALM).
 BIDI_MARK = "\u21c4"  # ⇄
@@ -61,6 +62,22 @@ def display_text(s: str) -> str:
         return s
     return s.translate(_DISPLAY_TABLE)
 
+
+
+class VisibleControls:
+    """A rich highlighter for inputs (the note editor, the search box): pasted text shows
+    its control and bidi characters as stand-ins; the value itself is untouched."""
+
+    def __call__(self, text: Any) -> Any:
+        from rich.text import Text
+
+        if isinstance(text, str):
+            text = Text(text)
+        self.highlight(text)
+        return text
+
+    def highlight(self, text: Any) -> None:
+        text.plain = display_text(text.plain)
 
 
 def one_line(text: str, limit: int = 60) -> str:

@@ -60,6 +60,7 @@ class ImportReport:
     statuses: int = 0              # statuses recorded
     files_ignored: int = 0         # files in folders that no reader claims
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # stored, but worth saying (renamed ids)
     document_ids: list[int] = field(default_factory=list)  # touched, in input order
     _seen: set[int] = field(default_factory=set, repr=False)
 
@@ -164,8 +165,13 @@ def _plan(paths: list[str], fmt: str | None, report: ImportReport) -> list[_Inpu
                     given, None, f"{what} (known: {_known_extensions()}; or use --format)"))
                 report.records_rejected += 1
                 continue
-            inputs.append(_Input(given, READERS[name], path, path.stem, _size(path)))
+            inputs.append(_Input(given, READERS[name], path, _key(path.stem), _size(path)))
     return inputs
+
+
+def _key(name: str) -> str:
+    """A document key from a file name; bytes that are not UTF-8 become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _not_a_file(path: Path) -> str | None:
@@ -202,8 +208,14 @@ def _walk(folder: Path, given: str, chosen: Reader | None, report: ImportReport
             if file.startswith("."):
                 continue
             path = Path(root, file)
-            if _not_a_file(path):
-                report.files_ignored += 1
+            problem = _not_a_file(path)
+            if problem:
+                if format_for_path(path) or (chosen and path.suffix.lower() in chosen.extensions):
+                    # it looks like corpus: say why it was left out
+                    report.errors.append(_message(os.path.join(given, file), None, problem))
+                    report.records_rejected += 1
+                else:
+                    report.files_ignored += 1
                 continue
             if chosen is not None and chosen.name == "brat" and (
                     path.suffix.lower() == ".conf"
@@ -220,7 +232,7 @@ def _walk(folder: Path, given: str, chosen: Reader | None, report: ImportReport
                     report.files_ignored += 1
                 continue
             relative = path.relative_to(folder)
-            key = relative.with_suffix("").as_posix()
+            key = _key(relative.with_suffix("").as_posix())
             shown = os.path.join(given, *relative.parts)
             found.append((relative.parts, _Input(shown, entry, path, key, _size(path))))
     found.sort(key=lambda item: item[0])
@@ -320,6 +332,7 @@ class _Importer:
     def __init__(self, store: Store, report: ImportReport, annotator: str,
                  options: dict[str, Any] | None = None) -> None:
         self.options = options or {}
+        self.renamed: list[tuple[int | None, str, str]] = []  # of the record being written
         self.store = store
         self.report = report
         self.annotator = annotator
@@ -367,12 +380,15 @@ class _Importer:
         conn = self.store.conn
         tallies: list[tuple[int, bool, int, int, int]] = []
         failed: list[str] = []
+        renamed: list[tuple[int | None, str, str]] = []
         try:
             with self.store.transaction():
                 for record in batch:
                     conn.execute("SAVEPOINT annotui_import")
                     try:
+                        self.renamed = []
                         tallies.append(self.write_record(record))
+                        renamed.extend(self.renamed)
                     except (StoreError, sqlite3.Error, ValueError) as exc:
                         conn.execute("ROLLBACK TO annotui_import")
                         failed.append(_message(name, record.line, f"not stored ({exc})"))
@@ -384,6 +400,9 @@ class _Importer:
                             batch[0].line)
             return
         report = self.report
+        for line, wanted, stored in renamed:
+            report.warnings.append(_message(
+                name, line, f"id {wanted!r} is already used by another text; stored as {stored!r}"))
         for message in failed:
             report.errors.append(message)
             report.records_rejected += 1
@@ -402,6 +421,12 @@ class _Importer:
         store = self.store
         doc_id, created = store.add_document(record.text, title=record.title, key=record.key,
                                              source=record.source, meta=record.meta)
+        if created and record.key is not None:
+            stored = store.conn.execute("SELECT key FROM documents WHERE id = ?",
+                                        (doc_id,)).fetchone()[0]
+            if stored != record.key:
+                # joins on the id downstream would silently go wrong: say it
+                self.renamed.append((record.line, record.key, stored))
         who = record.annotator or self.annotator
         added = skipped = statuses = 0
         if record.spans:

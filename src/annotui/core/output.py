@@ -51,6 +51,11 @@ def atomic_file(path: Path, *, binary: bool = False) -> Iterator[IO[Any]]:
             os.fsync(stream.fileno())
         os.chmod(temp, _normal_mode())
         os.replace(temp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        # a failed write (disk full, file too large) names no file by itself
+        raise StoreError(f"{path}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)

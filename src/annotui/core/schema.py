@@ -8,6 +8,7 @@ refused with a one-line :class:`StoreError`, and is never written to.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -183,10 +184,18 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     if version == SCHEMA_VERSION:
         return
     if version > 0:
-        # a copy of the old schema's data before anything changes, never overwritten
+        # a copy of the old schema's data before anything changes, never overwritten;
+        # written under a temporary name and renamed, so a kill mid-copy leaves no
+        # half-written backup that the next start would trust
         backup = path.with_name(f"{path.name}.v{version}.bak")
         if not backup.exists():
-            conn.execute("VACUUM INTO ?", (str(backup),))
+            temp = path.with_name(f".{path.name}.v{version}.bak.tmp")
+            for stale in (temp, temp.with_name(temp.name + "-journal")):
+                stale.unlink(missing_ok=True)
+            conn.execute("VACUUM INTO ?", (str(temp),))
+            with open(temp, "rb") as copy:
+                os.fsync(copy.fileno())
+            os.replace(temp, backup)
     conn.execute("BEGIN IMMEDIATE")
     try:
         # re-read under the write lock: another process may have migrated meanwhile

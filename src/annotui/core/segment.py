@@ -20,27 +20,43 @@ from sentencex import get_sentence_boundaries
 # Grapheme clusters
 
 _GRAPHEME = regex.compile(r"\X")
-_GCB_OTHER = regex.compile(r"\p{Grapheme_Cluster_Break=Other}")
-_GCB_CONTROL = regex.compile(r"\p{Grapheme_Cluster_Break=Control}")
 
-_OTHER, _CONTROL, _CR, _JOINS = 0, 1, 2, 3
+# What a character can do to the boundary before it (as b) and after it (as a), UAX #29:
+_CTRL = r"\p{GCB=Control}\r\n"
+_PREPEND = r"\p{GCB=Prepend}"
+# may glue a following consonant (GB9c); only ZWJ glues a following pictograph (GB11)
+_STICKY = r"\p{InCB=Linker}\p{InCB=Extend}"
+# Other, and no rule looks back from it except Prepend's GB9b
+_STARTER = r"[\p{GCB=Other}--\p{Extended_Pictographic}--\p{InCB=Consonant}]"
+_B_CONTROL, _B_STARTER, _B_PICT, _B_CONSONANT, _B_JOINS = 0, 1, 2, 3, 4
+_A_CONTROL, _A_PREPEND, _A_ZWJ, _A_STICKY, _A_PLAIN = 0, 1, 2, 3, 4
+_B_CLASSES = [
+    (regex.compile(rf"[{_CTRL}]"), _B_CONTROL),
+    (regex.compile(rf"(?V1){_STARTER}"), _B_STARTER),
+    (regex.compile(r"(?V1)[\p{GCB=Other}&&\p{Extended_Pictographic}]"), _B_PICT),
+    (regex.compile(r"(?V1)[\p{GCB=Other}&&\p{InCB=Consonant}]"), _B_CONSONANT),
+]
+_A_CLASSES = [
+    (regex.compile(rf"[{_CTRL}]"), _A_CONTROL),
+    (regex.compile(rf"[{_PREPEND}]"), _A_PREPEND),
+    (regex.compile(r"\p{GCB=ZWJ}"), _A_ZWJ),  # ZWJ is InCB=Extend too: test it first
+    (regex.compile(rf"[{_STICKY}]"), _A_STICKY),
+]
 
 
 @lru_cache(maxsize=8192)
-def _kind(ch: str) -> int:
-    if ch == "\r":
-        return _CR
-    if ch == "\n" or _GCB_CONTROL.match(ch):
-        return _CONTROL
-    return _OTHER if _GCB_OTHER.match(ch) else _JOINS
+def _kinds(ch: str) -> tuple[int, int]:
+    ka = next((k for pat, k in _A_CLASSES if pat.match(ch)), _A_PLAIN)
+    kb = next((k for pat, k in _B_CLASSES if pat.match(ch)), _B_JOINS)
+    return ka, kb
 
 
 def _safe(text: str, p: int) -> bool:
     """True if UAX #29 puts a boundary at ``p`` whatever surrounds the pair text[p-1:p+1].
 
-    Rules GB3-GB5 break around controls (except CR LF) and GB999 breaks between two
-    characters of class Other; every other rule needs more context, so those pairs are
-    "unknown" and the caller walks further back.
+    GB3-GB5 break around controls (except CR LF); before a character of class Other only
+    GB9b (Prepend), GB9c (Indic linkers) and GB11 (emoji ZWJ) can join, so knowing the
+    pair is enough. Any other pair is "unknown" and the caller walks further back.
     """
     if p <= 0 or p >= len(text):
         return True
@@ -48,20 +64,30 @@ def _safe(text: str, p: int) -> bool:
     if a < "\x80" and b < "\x80":
         # ASCII is Other, Control, CR or LF: only CR LF is glued
         return not (a == "\r" and b == "\n")
-    ka, kb = _kind(a), _kind(b)
-    if ka == _CR:
+    if a == "\r":
         return b != "\n"
-    if ka == _CONTROL or kb in (_CONTROL, _CR):
-        return True  # b == "\n" with a != "\r" lands here too
-    return ka == _OTHER and kb == _OTHER
+    ka, kb = _kinds(a)[0], _kinds(b)[1]
+    if ka == _A_CONTROL or kb == _B_CONTROL:
+        return True
+    if ka == _A_PREPEND:
+        return False
+    if kb == _B_PICT:
+        return ka != _A_ZWJ
+    if kb == _B_CONSONANT:
+        return ka not in (_A_ZWJ, _A_STICKY)
+    return kb == _B_STARTER
 
 
 # The same test as _safe, as a reverse search over character pairs: the rightmost match
 # ``ab`` puts the nearest safe position between a and b.
 _SAFE_PAIR_REV = regex.compile(
-    r"(?rs)(?:[\p{GCB=Control}\n].|\r[^\n]|[^\r][\p{GCB=Control}\r\n]"
-    r"|\p{GCB=Other}\p{GCB=Other})"
+    rf"(?V1rs)(?:\r[^\n]|[\p{{GCB=Control}}\n].|[^\r][{_CTRL}]"
+    rf"|[^{_PREPEND}\r]{_STARTER}"
+    rf"|[^{_PREPEND}\p{{GCB=ZWJ}}\r][\p{{GCB=Other}}&&\p{{Extended_Pictographic}}]"
+    rf"|[^{_PREPEND}\p{{GCB=ZWJ}}{_STICKY}\r][\p{{GCB=Other}}&&\p{{InCB=Consonant}}])"
 )
+_RI = regex.compile(r"\p{GCB=Regional_Indicator}")
+_NOT_RI_REV = regex.compile(r"(?r)\P{GCB=Regional_Indicator}")
 
 
 def _safe_before(text: str, p: int) -> int:
@@ -71,7 +97,15 @@ def _safe_before(text: str, p: int) -> int:
         if p <= 0 or _safe(text, p):
             return p
         p -= 1
-    # a long run of marks, flags or jamo: let the regex engine walk back, in growing windows
+    if _RI.match(text, p - 1) and _RI.match(text, p):
+        # inside a run of flags, boundaries fall at even distances from the run's start
+        m = _NOT_RI_REV.search(text, 0, p)
+        r0 = m.end() if m else 0
+        q = p - (p - r0) % 2
+        if q > r0:
+            return q
+        p = r0
+    # a long run of marks or jamo: let the regex engine walk back, in growing windows
     width = 256
     while True:
         lo = max(0, p - width)
@@ -87,18 +121,36 @@ def _clamp(text: str, offset: int) -> int:
     return 0 if offset < 0 else min(offset, len(text))
 
 
+def _boundaries(text: str, p: int, upto: int) -> list[int]:
+    """Cluster boundaries from the safe position ``p`` through the first one after ``upto``.
+
+    Segments a slice of the text: matching \\X at a position inside the full text makes
+    regex look behind it to pair regional indicators, quadratic in a long run of flags. A
+    slice that starts at a safe position is segmented exactly as the whole text is there,
+    and a boundary before the slice's end depends on nothing after it.
+    """
+    n = len(text)
+    hi = min(n, upto + 8)
+    while True:
+        out = [p]
+        for m in _GRAPHEME.finditer(text[p:hi]):
+            e = p + m.end()
+            if e >= hi and hi < n:
+                break  # the cluster may go on past the slice
+            out.append(e)
+            if e > upto:
+                return out
+        if hi >= n:
+            return out
+        hi = min(n, hi + max(64, hi - p))
+
+
 def next_grapheme(text: str, offset: int) -> int:
     """The first grapheme-cluster boundary strictly after ``offset`` (``len(text)`` at the end)."""
-    n = len(text)
     offset = _clamp(text, offset)
-    if offset >= n:
-        return n
-    p = _safe_before(text, offset)
-    while True:
-        m = _GRAPHEME.match(text, p)
-        p = m.end() if m else p + 1
-        if p > offset:
-            return p
+    if offset >= len(text):
+        return len(text)
+    return _boundaries(text, _safe_before(text, offset), offset)[-1]
 
 
 def prev_grapheme(text: str, offset: int) -> int:
@@ -106,13 +158,8 @@ def prev_grapheme(text: str, offset: int) -> int:
     offset = _clamp(text, offset)
     if offset <= 0:
         return 0
-    b = _safe_before(text, offset - 1)
-    while True:
-        m = _GRAPHEME.match(text, b)
-        e = m.end() if m else b + 1
-        if e >= offset:
-            return b
-        b = e
+    bounds = _boundaries(text, _safe_before(text, offset - 1), offset - 1)
+    return next(b for b in reversed(bounds) if b < offset)
 
 
 def is_grapheme_boundary(text: str, offset: int) -> bool:
@@ -140,17 +187,26 @@ def snap_to_graphemes(text: str, start: int, end: int) -> tuple[int, int]:
 # ---------------------------------------------------------------------------------------
 # Words
 
-# Regex's \w already covers letters, digits, marks and joiners; the extra classes glue an
-# emoji modifier or a spacing mark to the letter it follows, as the cluster rules do.
-_GLUE = r"\p{GCB=Extend}\p{GCB=SpacingMark}\p{GCB=ZWJ}"
+# Letters and digits, with the marks and joiners that stay in their cluster. Han and kana
+# are words one character at a time: without a dictionary that is the honest unit, and it
+# keeps a CJK line from being one giant "word".
+_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
+_BASE = rf"[[\p{{L}}\p{{N}}\p{{Pc}}]--[{_CJK}]]"
+_MARKS = r"[\p{M}\p{Join_Control}\p{GCB=Extend}\p{GCB=SpacingMark}\p{GCB=ZWJ}]"
 _INNER = r"'’\-‐‑"  # apostrophes and hyphens that join two word parts
-_WORD = regex.compile(rf"(?:\w[{_GLUE}]*)+(?:[{_INNER}](?:\w[{_GLUE}]*)+)*")
-# A "chunk" is a maximal run of characters that can belong to a word; words never cross
-# its edges, so a chunk is the local window the word functions work in.
-_WORDISH = regex.compile(rf"[\w{_GLUE}{_INNER}]")
-_WORDISH_REV = regex.compile(rf"(?r)[\w{_GLUE}{_INNER}]")
-_NOT_WORDISH = regex.compile(rf"[^\w{_GLUE}{_INNER}]")
-_NOT_WORDISH_REV = regex.compile(rf"(?r)[^\w{_GLUE}{_INNER}]")
+_WORD = regex.compile(
+    rf"(?V1)[{_CJK}]{_MARKS}*|(?:{_BASE}{_MARKS}*)+(?:[{_INNER}](?:{_BASE}{_MARKS}*)+)*"
+)
+# A "chunk" runs from a CJK character or after a non-word character to the next of either;
+# words never cross a chunk's edges, so a chunk is the local window word functions scan.
+_WORDISH_SET = rf"[\w{_INNER}\p{{GCB=Extend}}\p{{GCB=SpacingMark}}\p{{GCB=ZWJ}}]"
+_WORDISH = regex.compile(rf"(?V1){_WORDISH_SET}")
+# a chunk holds a word only if it holds one of these: jump over the rest in C
+_WORD_SEED = regex.compile(rf"(?V1){_BASE}|[{_CJK}]")
+_WORD_SEED_REV = regex.compile(rf"(?V1r){_BASE}|[{_CJK}]")
+_STOP = rf"[^{_WORDISH_SET[1:-1]}]|[{_CJK}]"
+_CHUNK_EDGE = regex.compile(rf"(?V1){_STOP}")
+_CHUNK_EDGE_REV = regex.compile(rf"(?V1r){_STOP}")
 
 
 def _chunk_words(text: str, cs: int, ce: int) -> list[tuple[int, int]]:
@@ -158,68 +214,65 @@ def _chunk_words(text: str, cs: int, ce: int) -> list[tuple[int, int]]:
 
 
 def _chunk_start(text: str, p: int) -> int:
-    m = _NOT_WORDISH_REV.search(text, 0, p)
-    return m.end() if m else 0
+    """Start of the chunk holding the word character at ``p``."""
+    m = _CHUNK_EDGE_REV.search(text, 0, p + 1)
+    if not m:
+        return 0
+    return m.start() if _WORDISH.match(text, m.start()) else m.end()
 
 
-def _chunk_end(text: str, p: int) -> int:
-    m = _NOT_WORDISH.search(text, p)
+def _chunk_end(text: str, cs: int) -> int:
+    m = _CHUNK_EDGE.search(text, cs + 1)
     return m.start() if m else len(text)
 
 
 def _words_forward(text: str, pos: int) -> Iterator[tuple[int, int]]:
     """Words ending after ``pos``, in document order."""
     if pos < len(text) and _WORDISH.match(text, pos):
-        cs = _chunk_start(text, pos)
+        m = _WORD_SEED.search(text, _chunk_start(text, pos))
     else:
-        m = _WORDISH.search(text, pos)
-        if not m:
-            return
-        cs = m.start()
-    while True:
+        m = _WORD_SEED.search(text, pos)
+    while m:
+        cs = _chunk_start(text, m.start())
         ce = _chunk_end(text, cs)
         for s, e in _chunk_words(text, cs, ce):
             if e > pos:
                 yield s, e
-        m = _WORDISH.search(text, ce)
-        if not m:
-            return
-        cs = m.start()
+        m = _WORD_SEED.search(text, ce)
 
 
 def _words_backward(text: str, pos: int) -> Iterator[tuple[int, int]]:
     """Words starting before ``pos``, last first."""
-    if pos > 0 and _WORDISH.match(text, pos - 1):
-        ce = _chunk_end(text, pos - 1)
-    else:
-        m = _WORDISH_REV.search(text, 0, pos)
-        if not m:
-            return
-        ce = m.end()
-    while True:
-        cs = _chunk_start(text, ce - 1)
-        for s, e in reversed(_chunk_words(text, cs, ce)):
+    m = _WORD_SEED_REV.search(text, 0, pos)
+    while m:
+        cs = _chunk_start(text, m.start())
+        for s, e in reversed(_chunk_words(text, cs, _chunk_end(text, cs))):
             if s < pos:
                 yield s, e
-        m = _WORDISH_REV.search(text, 0, cs)
-        if not m:
-            return
-        ce = m.end()
+        m = _WORD_SEED_REV.search(text, 0, cs)
 
 
 def word_at(text: str, offset: int) -> tuple[int, int] | None:
     """The word containing the character at ``offset`` (``start <= offset < end``), or None.
 
-    A word is a run of ``\\w`` with its combining marks and joiners; ``'``/``’`` and
-    hyphens between two word characters keep it one word ("Azerbaijan’s",
-    "centuries-old", "Birlestik-2024").
+    A word is a run of letters and digits with their combining marks and joiners; ``'``,
+    ``’`` and hyphens between two word characters keep it one word ("Azerbaijan’s",
+    "centuries-old", "Birlestik-2024"). Han and kana characters are one word each.
     """
     if offset < 0 or offset >= len(text):
         return None
-    if not _WORDISH.match(text, offset) and _safe(text, offset) and _safe(text, offset + 1):
-        return None  # a lone non-word character: no need to look around
-    for s, e in _words_forward(text, prev_grapheme(text, offset + 1)):
-        return (s, e) if s <= offset else None
+    # the word is made of whole clusters, so it holds a word character of offset's cluster
+    g = offset
+    if not _WORDISH.match(text, offset):
+        g, ge = prev_grapheme(text, offset + 1), next_grapheme(text, offset)
+        m = _WORDISH.search(text, g, ge)
+        if not m:
+            return None
+        g = m.start()
+    cs = _chunk_start(text, g)
+    for s, e in _chunk_words(text, cs, _chunk_end(text, cs)):
+        if s <= offset < e:
+            return s, e
     return None
 
 
@@ -426,7 +479,7 @@ _CLAUSE_CUT = regex.compile(
 # Blanking quotes and brackets (same length, so offsets hold) lets sentencex find the
 # sentence breaks it declines to make inside a quotation: “... importance. Our peoples ...”
 _QUOTES = str.maketrans({c: " " for c in "“”\"«»()"})
-_HAS_WORD = regex.compile(r"\w")
+_HAS_WORD = regex.compile(r"[\p{L}\p{N}]")
 
 
 @lru_cache(maxsize=64)

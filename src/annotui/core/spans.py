@@ -12,7 +12,6 @@ from collections.abc import Iterable
 
 from annotui.core.model import Span
 
-
 LONG = 4096  # code points: longer than any sentence, shorter than a chapter
 
 

@@ -105,7 +105,8 @@ class Store(LabelsMixin):
         except sqlite3.OperationalError as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            raise StoreError(f"{self.path}: could not save ({exc})") from None
+            hint = " (is the disk full?)" if "I/O" in str(exc) else ""
+            raise StoreError(f"{self.path}: could not save ({exc}){hint}") from None
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -340,6 +341,16 @@ class Store(LabelsMixin):
         """Remember where the annotator is (not an undoable change, so no event)."""
         if self.readonly:
             return
+        # a resume point is not worth freezing the screen for: wait 0.2 s, not the full
+        # busy timeout, when another process holds the write lock
+        timeout = self.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        self.conn.execute(f"PRAGMA busy_timeout = {min(timeout, 200)}")
+        try:
+            self._save_position(doc_id, offset)
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+
+    def _save_position(self, doc_id: int, offset: int) -> None:
         with self.transaction() as conn:
             # delete + insert, not an upsert: the newest save gets the highest rowid, which
             # is what last_position() trusts (timestamps tie within a millisecond)

@@ -118,7 +118,8 @@ def read_jsonl(source: Source) -> Iterator[Record | RecordError]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield RecordError(f"invalid JSON ({exc.msg} at column {exc.colno})", number)
+            yield RecordError(f"invalid JSON ({exc.msg.removesuffix(' at')},"
+                              f" column {exc.colno})", number)
             continue
         except RecursionError:
             yield RecordError("invalid JSON (nested too deeply)", number)

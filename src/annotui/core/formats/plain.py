@@ -83,7 +83,7 @@ def read_plain(source: Source, *, markdown: bool = False) -> Iterator[Record | R
     if not text.strip():
         yield RecordError("empty file, nothing imported", fatal=True)
         return
-    stem = source.path.stem if source.path is not None else None
+    stem = source.key or (source.path.stem if source.path is not None else None)
     title, origin, meta = title_of(text, stem, markdown=markdown), None, {}
     if source.path is not None:
         sidecar = sidecar_path(source.path)

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from annotui.core.display import display_text
+from annotui.core.display import VisibleControls, display_text
 from annotui.core.model import Label
 from annotui.tui.widgets.paint import label_styles
 
@@ -74,7 +74,7 @@ class NoteEditor(ModalScreen[str | None]):
                          classes="dialog-title")
             yield Static(Text(self.excerpt, style="italic"), classes="dialog-excerpt")
             yield Input(value=self.note, placeholder="why this label, doubts, context…",
-                        id="note")
+                        highlighter=VisibleControls(), id="note")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from annotui.core import text as tx
-from annotui.core.display import display_text, one_line
+from annotui.core.display import VisibleControls, display_text, one_line
 from annotui.core.history import Change
 from annotui.core.model import Document, Span
 from annotui.core.schema import StoreError
@@ -97,7 +97,7 @@ class MainScreen(Screen[None]):
                 yield Static("labels", classes="panel-title")
                 yield Legend(id="legend")
         yield Input(placeholder="search this document; enter finds, escape closes",
-                    id="search")
+                    highlighter=VisibleControls(), id="search")
         yield Footer(compact=True)
 
     def on_resize(self) -> None:
@@ -132,7 +132,9 @@ class MainScreen(Screen[None]):
         self._cursor = self.reader.cursor
         self._refresh_panel()
         self._refresh_topbar()
-        self.store.save_position(doc_id, self.reader.cursor)
+        with contextlib.suppress(StoreError):  # only the resume point would be lost
+            self.store.save_position(doc_id, self.reader.cursor)
+        self._update_bindings()  # the cursor may open on a span: x, r, n apply at once
 
     def _refresh_panel(self, current: int | None = None) -> None:
         labels = self.store.labels()

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
-from annotui.core.display import one_line
+from annotui.core.display import display_text, one_line
 from annotui.core.model import DocumentInfo
 from annotui.core.store import Store
 
@@ -66,7 +66,8 @@ class PickerScreen(ModalScreen[int | None]):
         table.add_column("title", key="title")
         table.add_column("status", key="status")
         for label in self.labels:
-            table.add_column(Text(label.name[:10], style=label.color), key=f"l:{label.name}")
+            table.add_column(Text(display_text(label.name)[:10], style=label.color),
+                             key=f"l:{label.name}")
         table.add_column("chars", key="chars")
         self._fill("")
         self.query_one(Input).focus()

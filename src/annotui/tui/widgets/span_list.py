@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from annotui.core.display import one_line
+from annotui.core.display import display_text, one_line
 from annotui.core.model import Label
 from annotui.core.spans import SpanIndex
 from annotui.tui.widgets.paint import label_styles
@@ -123,7 +123,8 @@ class SpanList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         span = self.index.spans[row]
         line = Text(no_wrap=True, overflow="ellipsis", end="")
-        line.append(f" {span.label[:11]} ", style=self._styles.get(span.label, "reverse"))
+        line.append(f" {display_text(span.label)[:11]} ",
+                    style=self._styles.get(span.label, "reverse"))
         # markers before the excerpt: a long excerpt is cut at the panel's edge
         line.append(" ✎" if span.note else "  ", style="bold")
         if span.annotator != self.me:

@@ -1,0 +1,76 @@
+"""Start-up: process start to the first frame showing the sample article, in a real pty.
+
+    python benchmarks/bench_startup.py [--quick] [--runs 5]
+
+``annotui --db fresh.db`` (a new database each run: the first run imports the bundled
+sample) vs a bare Textual App with one Static holding the same first sentence, started
+the same way. Both are timed until the terminal output contains "Azerbaijan".
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import gen  # noqa: E402
+
+NEEDLE = b"Azerbaijan"
+
+BARE_APP = textwrap.dedent("""
+    from textual.app import App
+    from textual.widgets import Static
+
+    class Bare(App):
+        def compose(self):
+            yield Static("\u201cAzerbaijan and the countries of Central Asia represent a single"
+                         " historical, cultural, and geopolitical space\u201d")
+
+    Bare().run()
+""")
+
+
+def first_frame(argv: list[str], cwd: str) -> float:
+    term = gen.Pty(argv, cwd=cwd)
+    try:
+        return term.read_until(NEEDLE, timeout=60)
+    finally:
+        term.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 runs")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    runs = 3 if args.quick else args.runs
+    tmp = gen.tmpdir()
+    bare = tmp / "bare_app.py"
+    bare.write_text(BARE_APP, encoding="utf-8")
+    annotui = gen.venv_bin("annotui")
+    print(f"# bench_startup ({runs} runs; {gen.env_line()})", flush=True)
+    first_frame([sys.executable, str(bare)], str(tmp))  # warm the OS file cache for both
+    first_frame([annotui, "--db", str(tmp / "warm.db")], str(tmp))
+    ours, floor = [], []
+    for i in range(runs):  # interleaved: both see the same machine weather
+        floor.append(first_frame([sys.executable, str(bare)], str(tmp)))
+        ours.append(first_frame([annotui, "--db", str(tmp / f"fresh{i}.db"),
+                                 "--annotator", "bench"], str(tmp)))
+        print(f"  run {i + 1}: annotui {ours[-1]:.3f}s, bare App {floor[-1]:.3f}s", flush=True)
+    # a second start on an existing database (no import of the sample)
+    again = [first_frame([annotui, "--db", str(tmp / "fresh0.db"), "--annotator", "bench"],
+                         str(tmp)) for _ in range(runs)]
+    o, f, a = gen.median(ours), gen.median(floor), gen.median(again)
+    print(f"\nStart-up to the first frame showing the sample (pty 160x50, median of {runs});"
+          " goal <= 1.2x the bare App")
+    print(gen.table(["what", "s", "ratio", "goal"], [
+        ["annotui --db fresh.db (imports the sample)", f"{o:.3f}", f"{o / f:.2f}x",
+         gen.verdict(o / f <= 1.2)],
+        ["annotui --db existing.db", f"{a:.3f}", f"{a / f:.2f}x", gen.verdict(a / f <= 1.2)],
+        ["bare Textual App + Static (floor)", f"{f:.3f}", "1.00x", ""]]))
+
+
+if __name__ == "__main__":
+    main()
