@@ -474,18 +474,22 @@ class Store(LabelsMixin):
                 "SELECT length FROM documents WHERE id = ?", (doc_id,)
             ).fetchone()[0]
             stamp = now()
+            label_ids: dict[str, int] = {}
             for start, end, label, annotator, note in spans:
                 if not (0 <= start < end <= length):
                     raise StoreError(f"span {start}-{end} is outside the text (0-{length})")
+                if label not in label_ids:
+                    label_ids[label] = self.ensure_label(label)
+                row = (doc_id, start, end, label_ids[label], annotator, note, stamp, stamp)
                 cursor = conn.execute(
                     'INSERT OR IGNORE INTO spans (document_id, start, "end", label_id, annotator,'
-                    " note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (doc_id, start, end, self.ensure_label(label), annotator, note, stamp, stamp),
-                )
+                    " note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
                 if cursor.rowcount:
                     added += 1
-                    self._event("import", doc_id, int(cursor.lastrowid or 0),
-                                after=history.span_row(conn, int(cursor.lastrowid or 0)))
+                    span_id = int(cursor.lastrowid or 0)
+                    # the event's copy of the row from the values in hand, not read back
+                    self._event("import", doc_id, span_id,
+                                after=dict(zip(history.SPAN_FIELDS, (span_id, *row), strict=True)))
                 else:
                     skipped += 1
         return added, skipped

@@ -81,8 +81,9 @@ class MainScreen(Screen[None]):
         self.index = SpanIndex()  # this annotator's spans here, shared with reader and panel
         self._first_cursor = cursor
         self._search: str = ""
-        self._on_span: bool = False
         self._has_selection: bool = False
+        self._bindings_pending = False
+        self._footer_on_span: bool | None = None  # what the footer shows now
         self._cursor: int | None = None  # the reader's, as last reported
         self._haystack: tuple[int, str] | None = None
 
@@ -205,7 +206,7 @@ class MainScreen(Screen[None]):
         self._cursor = event.offset
         under = self._span_under_cursor()
         self.query_one(SpanList).point_at(under.id if under else None)
-        if (under is not None) != self._on_span:
+        if (under is not None) != self._footer_on_span:
             self._update_bindings()
         self._schedule_position_save()
 
@@ -223,12 +224,24 @@ class MainScreen(Screen[None]):
             self.reader.move_to(span.start)
 
     def _update_bindings(self) -> None:
-        self._on_span = self._span_under_cursor() is not None
-        self.refresh_bindings()
+        """Grey or ungrey the footer's span keys, once per key press at most: a footer
+        rebuild re-lays-out the screen (tens of milliseconds), so it is coalesced and
+        skipped when nothing it shows changed."""
+        if not self._bindings_pending:
+            self._bindings_pending = True
+            self.call_after_refresh(self._refresh_footer)
+
+    def _refresh_footer(self) -> None:
+        self._bindings_pending = False
+        on_span = self._span_under_cursor() is not None
+        if on_span != self._footer_on_span:
+            self._footer_on_span = on_span
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("delete_span", "relabel", "note", "move_edge"):
-            return True if self._on_span else None
+            # asked live, so a key pressed before the footer caught up still works
+            return True if self._span_under_cursor() is not None else None
         if action == "redo" or action == "undo":
             return True
         return True
