@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-
 import time
 from pathlib import Path
 
@@ -46,8 +45,32 @@ SAMPLE = (Path(__file__).parents[2] / "data" / "sample-article.txt").read_text(e
 MR = "Mr. Ruiz said it rose 5.5% in Jan. 2026. Then it fell."
 
 NASTY = [
-    "e\u0301", "👍🏽", "👨‍👩‍👧", "🇫🇷", "日本", "\t", "\n", " ", "a", "क्षि", "\u200b", "\u202e",
-    "\u0301", "\u200d", "🇫", "\r", "\r\n", "x", "’", "-", ",", ".", "\u0600", "각", "ᄀ", "ᅡ",
+    "e\u0301",
+    "👍🏽",
+    "👨‍👩‍👧",
+    "🇫🇷",
+    "日本",
+    "\t",
+    "\n",
+    " ",
+    "a",
+    "क्षि",
+    "\u200b",
+    "\u202e",
+    "\u0301",
+    "\u200d",
+    "🇫",
+    "\r",
+    "\r\n",
+    "x",
+    "’",
+    "-",
+    ",",
+    ".",
+    "\u0600",
+    "각",
+    "ᄀ",
+    "ᅡ",
 ]
 nasty_text = st.lists(st.sampled_from(NASTY), max_size=25).map("".join)
 
@@ -213,8 +236,7 @@ def test_words_unicode() -> None:
     i = 0
     while (i := next_word_start(s, i)) < len(s):
         words.append(cut(s, word_at(s, i)))
-    # Han and kana are one word per character (no dictionary segmentation)
-    assert words == ["क्षिति", "日", "本", "語", "tis", "rock-n-roll", "x"]
+    assert words == ["क्षिति", "日本語", "tis", "rock-n-roll", "x"]
     assert cut(s, word_at(s, 4)) == "kafe\u0301"
     assert word_at(s, at(s, "👍")) is None
 
@@ -325,9 +347,7 @@ def test_sentences_on_sample() -> None:
     assert prev_sentence_start(SAMPLE, p0 - 1) == starts[starts.index(p0) - 1]
 
 
-CLAUSES = (
-    "Our peoples share a centuries-old history, culture, religion, and common values,"
-)
+CLAUSES = "Our peoples share a centuries-old history, culture, religion, and common values,"
 
 
 def test_clauses() -> None:
@@ -424,3 +444,55 @@ def test_sentences_inside_a_quotation_are_split() -> None:
     text = "Mr. Ruiz said “it rose 5.5% in Jan. 2026. Then it fell.” She left."
     starts = [cut(text, sentence_at(text, i))[:8] for i in (0, 45, 60)]
     assert starts == ["Mr. Ruiz", "Then it ", "She left"]
+
+
+def test_safe_pair_regex_matches_safe() -> None:
+    # the C-speed reverse search and the per-pair test must agree on every pair
+    chars = sorted(
+        {c for piece in NASTY for c in piece}
+        | {"\x00", "\x7f", "\x85", "\u00ad", "\u0903", "\U0001f1e6", "\u1160", "\u11a8"}
+        | {"\uac00", "\u0e33", "\u094d", "\u0915", "\U0001f3fd", "\u200c", "\U000e0020"}
+    )
+    for a in chars:
+        for b in chars:
+            t = "q" + a + b + "q"
+            found = segment._SAFE_PAIR_REV.search(t, 1, 3) is not None
+            assert found == segment._safe(t, 2), (a, b)
+
+
+def test_long_runs_stay_correct_and_cheap() -> None:
+    flags = "🇫🇷" * 50_000
+    assert next_grapheme(flags, 50_001) == 50_002
+    assert prev_grapheme(flags, 50_001) == 50_000
+    assert not is_grapheme_boundary(flags, 50_001)
+    cjk = "日本語の文章、" * 150_000
+    t0 = time.perf_counter()
+    for k in range(200):
+        o = 7 * (75_000 + k)
+        assert word_at(cjk, o + 2) == (o, o + 6)
+        assert next_word_start(cjk, o + 2) == o + 7
+        prev_grapheme(flags, 50_001 + 2 * k)
+    assert time.perf_counter() - t0 < 1.0
+
+
+STRUCT = [*NASTY, "\n\n", "  \n", "Mr. ", "Jan. ", "Hello. ", "World! ", "“", "”", "; ", "(", ")"]
+
+
+@settings(max_examples=150)
+@given(st.lists(st.sampled_from(STRUCT), max_size=30).map("".join), st.data())
+def test_structure_invariants(s: str, data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, len(s)))
+    n = len(s)
+    ps, pe = paragraph_at(s, i)
+    if ps < pe:
+        assert not s[ps].isspace() and not s[pe - 1].isspace()
+        ss, se = sentence_at(s, i)
+        assert ps <= ss < se <= pe
+        cs, ce = clause_at(s, i)
+        assert ss <= cs < ce <= se
+    for nxt in (next_paragraph_start, next_sentence_start, next_clause_end, next_word_start):
+        r = nxt(s, i)
+        assert r > i or r == n, nxt.__name__
+    for prv in (prev_paragraph_start, prev_sentence_start, prev_clause_start, prev_word_start):
+        r = prv(s, i)
+        assert r < i or r == 0, prv.__name__

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotui import resources
-from annotui.core.importer import ImportReport, import_paths
 from annotui.core.store import Store
+
+if TYPE_CHECKING:
+    from annotui.core.importer import ImportReport
 
 # below this many bytes an import is instant and a progress bar would only flicker
 PROGRESS_THRESHOLD = 2_000_000
@@ -25,6 +27,8 @@ def prepare(store: Store, paths: list[str], *, encoding: str = "utf-8",
         report = run_import(store, paths, encoding=encoding, console=console)
         first = report.document_ids[0] if report.document_ids else None
     elif not store.document_ids():
+        from annotui.core.importer import import_paths
+
         report = import_paths(store, [str(resources.sample_article())])
         first = report.document_ids[0] if report.document_ids else None
     if not store.labels():
@@ -36,8 +40,12 @@ def run_import(store: Store, paths: list[str], *, fmt: str | None = None,
                encoding: str = "utf-8", console: Any = None,
                options: dict[str, Any] | None = None) -> ImportReport:
     """Import with a rich progress bar (on long runs) and a summary, both on stderr."""
+    # here, not at the top: opening an existing database imports nothing, and the
+    # format modules are a quarter of a second of start-up
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    from annotui.core.importer import import_paths
 
     console = console or Console(stderr=True)
     progress = Progress("[progress.description]{task.description}", BarColumn(),

@@ -1,9 +1,9 @@
-"""Local segmentation of a document: grapheme clusters, words, paragraphs, sentences, clauses.
+"""Local segmentation of a document: grapheme clusters and words.
 
 Every function takes the whole document text and an offset (a code-point index) but only
 looks at the characters around that offset, so a cursor motion costs the same on a 5 KB
-article and on a 1 MB single-line file. Paragraph work is bounded by the paragraph, and
-sentences/clauses by the paragraph they sit in (cached, so repeated motions are cheap).
+article and on a 1 MB single-line file. Only a single giant cluster or word (a run of
+300,000 combining marks) costs in proportion to its own length, at regex-engine speed.
 
 ``annotui.core.text`` re-exports everything public here; import from there.
 """
@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 import regex
-from sentencex import get_sentence_boundaries
 
 # ---------------------------------------------------------------------------------------
 # Grapheme clusters
@@ -187,26 +186,22 @@ def snap_to_graphemes(text: str, start: int, end: int) -> tuple[int, int]:
 # ---------------------------------------------------------------------------------------
 # Words
 
-# Letters and digits, with the marks and joiners that stay in their cluster. Han and kana
-# are words one character at a time: without a dictionary that is the honest unit, and it
-# keeps a CJK line from being one giant "word".
-_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
-_BASE = rf"[[\p{{L}}\p{{N}}\p{{Pc}}]--[{_CJK}]]"
+# Letters and digits, with the marks and joiners that stay in their cluster. A run of Han
+# or kana is one word, as \w runs are (no dictionary segmentation); CJK text has
+# punctuation often enough that a run stays short.
+_BASE = r"[\p{L}\p{N}\p{Pc}]"
 _MARKS = r"[\p{M}\p{Join_Control}\p{GCB=Extend}\p{GCB=SpacingMark}\p{GCB=ZWJ}]"
 _INNER = r"'’\-‐‑"  # apostrophes and hyphens that join two word parts
-_WORD = regex.compile(
-    rf"(?V1)[{_CJK}]{_MARKS}*|(?:{_BASE}{_MARKS}*)+(?:[{_INNER}](?:{_BASE}{_MARKS}*)+)*"
-)
-# A "chunk" runs from a CJK character or after a non-word character to the next of either;
-# words never cross a chunk's edges, so a chunk is the local window word functions scan.
+_WORD = regex.compile(rf"(?:{_BASE}{_MARKS}*)+(?:[{_INNER}](?:{_BASE}{_MARKS}*)+)*")
+# A "chunk" is a maximal run of characters that can be part of a word; words never cross
+# its edges, so a chunk is the local window the word functions scan.
 _WORDISH_SET = rf"[\w{_INNER}\p{{GCB=Extend}}\p{{GCB=SpacingMark}}\p{{GCB=ZWJ}}]"
-_WORDISH = regex.compile(rf"(?V1){_WORDISH_SET}")
+_WORDISH = regex.compile(_WORDISH_SET)
 # a chunk holds a word only if it holds one of these: jump over the rest in C
-_WORD_SEED = regex.compile(rf"(?V1){_BASE}|[{_CJK}]")
-_WORD_SEED_REV = regex.compile(rf"(?V1r){_BASE}|[{_CJK}]")
-_STOP = rf"[^{_WORDISH_SET[1:-1]}]|[{_CJK}]"
-_CHUNK_EDGE = regex.compile(rf"(?V1){_STOP}")
-_CHUNK_EDGE_REV = regex.compile(rf"(?V1r){_STOP}")
+_WORD_SEED = regex.compile(_BASE)
+_WORD_SEED_REV = regex.compile(rf"(?r){_BASE}")
+_CHUNK_EDGE = regex.compile(rf"[^{_WORDISH_SET[1:-1]}]")
+_CHUNK_EDGE_REV = regex.compile(rf"(?r)[^{_WORDISH_SET[1:-1]}]")
 
 
 def _chunk_words(text: str, cs: int, ce: int) -> list[tuple[int, int]]:
@@ -215,10 +210,8 @@ def _chunk_words(text: str, cs: int, ce: int) -> list[tuple[int, int]]:
 
 def _chunk_start(text: str, p: int) -> int:
     """Start of the chunk holding the word character at ``p``."""
-    m = _CHUNK_EDGE_REV.search(text, 0, p + 1)
-    if not m:
-        return 0
-    return m.start() if _WORDISH.match(text, m.start()) else m.end()
+    m = _CHUNK_EDGE_REV.search(text, 0, p)
+    return m.end() if m else 0
 
 
 def _chunk_end(text: str, cs: int) -> int:
@@ -309,233 +302,3 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     if w and w[1] > end:
         end = w[1]
     return start, end
-
-
-# ---------------------------------------------------------------------------------------
-# Paragraphs: maximal runs of lines that are not blank (empty or white space only)
-
-_WS = r"\s\x1c-\x1f"  # regex's \s lacks these four, str.isspace() has them
-_NONSPACE = regex.compile(rf"[^{_WS}]")
-_NONSPACE_REV = regex.compile(rf"(?r)[^{_WS}]")
-_BLANK_AFTER = regex.compile(r"\n[^\S\x1c-\x1f\n]*(?:\n|\Z)")
-_BLANK_BEFORE_REV = regex.compile(r"(?r)(?:\A|\n)[^\S\x1c-\x1f\n]*\n")
-
-
-def _line_has_text(text: str, pos: int) -> bool:
-    ls = text.rfind("\n", 0, pos) + 1
-    le = text.find("\n", pos)
-    return _NONSPACE.search(text, ls, len(text) if le < 0 else le) is not None
-
-
-def _para_containing(text: str, pos: int) -> tuple[int, int]:
-    """Trimmed bounds of the paragraph of ``pos``, whose line must hold non-blank text."""
-    m = _BLANK_BEFORE_REV.search(text, 0, pos)
-    start = _NONSPACE.search(text, m.end() if m else 0).start()
-    m = _BLANK_AFTER.search(text, pos)
-    end = _NONSPACE_REV.search(text, start, m.start() if m else len(text)).end()
-    return start, end
-
-
-def paragraph_at(text: str, offset: int) -> tuple[int, int]:
-    """The paragraph around ``offset``, trimmed of white space.
-
-    In a blank gap, the next paragraph (or the previous one after the last paragraph);
-    ``(offset, offset)`` if the text has no paragraph at all.
-    """
-    offset = _clamp(text, offset)
-    if _line_has_text(text, offset):
-        return _para_containing(text, offset)
-    m = _NONSPACE.search(text, offset) or _NONSPACE_REV.search(text, 0, offset)
-    return _para_containing(text, m.start()) if m else (offset, offset)
-
-
-def next_paragraph_start(text: str, offset: int) -> int:
-    """Start of the first paragraph beginning after ``offset``, ``len(text)`` if none."""
-    ps, pe = paragraph_at(text, offset)
-    if ps > offset:
-        return ps
-    # everything between a paragraph's trimmed end and the next non-space is blank lines
-    m = _NONSPACE.search(text, pe)
-    return m.start() if m else len(text)
-
-
-def prev_paragraph_start(text: str, offset: int) -> int:
-    """Start of the last paragraph beginning before ``offset``, 0 if none."""
-    ps, _ = paragraph_at(text, offset)
-    if ps < offset:
-        return ps
-    m = _NONSPACE_REV.search(text, 0, min(ps, _clamp(text, offset)))
-    return _para_containing(text, m.start())[0] if m else 0
-
-
-# ---------------------------------------------------------------------------------------
-# Sentences (sentencex, one paragraph at a time) and clauses
-
-
-def _trim_in(s: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and s[a].isspace():
-        a += 1
-    while b > a and s[b - 1].isspace():
-        b -= 1
-    return a, b
-
-
-_QUOTES = {ord(q): " " for q in "\"“”„«»‘’‚‹›「」『』"}
-
-
-@lru_cache(maxsize=16)
-def _sentences_of(par: str, lang: str) -> tuple[tuple[int, int], ...]:
-    try:
-        # sentencex keeps a quotation whole however many sentences it holds; speeches are
-        # mostly quotations, so quote marks are blanked (same length: offsets hold) and the
-        # sentences inside a quote come out one by one, as spaCy's would
-        unquoted = par.translate(_QUOTES)
-        found = [(d["start_index"], d["end_index"])
-                 for d in get_sentence_boundaries(lang, unquoted)]
-    except Exception:  # a splitter failure must not take a cursor motion down with it
-        found = []
-    out = [t for s, e in found if (t := _trim_in(par, s, e))[0] < t[1]]
-    if not out:
-        out = [_trim_in(par, 0, len(par))]
-    return tuple(out)
-
-
-def _snap_within(text: str, lo: int, hi: int, s: int, e: int) -> tuple[int, int]:
-    # a parent's trimmed edge can split a degenerate cluster (U+0600 PREPEND + space):
-    # the parent wins, so a sentence never leaves its paragraph nor a clause its sentence
-    s, e = snap_to_graphemes(text, s, e)
-    return max(s, lo), min(e, hi)
-
-
-def _sentences(text: str, ps: int, pe: int, lang: str) -> list[tuple[int, int]]:
-    return [
-        _snap_within(text, ps, pe, ps + s, ps + e) for s, e in _sentences_of(text[ps:pe], lang)
-    ]
-
-
-def _next_para(text: str, pe: int) -> tuple[int, int] | None:
-    m = _NONSPACE.search(text, pe)
-    return _para_containing(text, m.start()) if m else None
-
-
-def _prev_para(text: str, ps: int) -> tuple[int, int] | None:
-    m = _NONSPACE_REV.search(text, 0, ps)
-    return _para_containing(text, m.start()) if m else None
-
-
-def sentence_at(text: str, offset: int, *, lang: str = "en") -> tuple[int, int]:
-    """The sentence around ``offset`` (trimmed, never crossing a paragraph).
-
-    Between sentences, the next one; ``(offset, offset)`` if the text is blank.
-    """
-    ps, pe = paragraph_at(text, offset)
-    if ps == pe:
-        return ps, pe
-    sents = _sentences(text, ps, pe, lang)
-    return next(((s, e) for s, e in sents if offset < e), sents[-1])
-
-
-def next_sentence_start(text: str, offset: int, *, lang: str = "en") -> int:
-    """Start of the first sentence beginning after ``offset``, ``len(text)`` if none."""
-    para: tuple[int, int] | None = paragraph_at(text, offset)
-    while para and para[0] < para[1]:
-        for s, _ in _sentences(text, *para, lang):
-            if s > offset:
-                return s
-        para = _next_para(text, para[1])
-    return len(text)
-
-
-def prev_sentence_start(text: str, offset: int, *, lang: str = "en") -> int:
-    """Start of the last sentence beginning before ``offset``, 0 if none."""
-    para: tuple[int, int] | None = paragraph_at(text, offset)
-    while para and para[0] < para[1]:
-        starts = [s for s, _ in _sentences(text, *para, lang) if s < offset]
-        if starts:
-            return starts[-1]
-        para = _prev_para(text, para[0])
-    return 0
-
-
-def sentence_bounds(
-    text: str, start: int, end: int, *, lang: str = "en"
-) -> list[tuple[int, int]]:
-    """Every sentence overlapping ``[start, end)`` (the one containing ``start`` if empty)."""
-    start, end = sorted((_clamp(text, start), _clamp(text, end)))
-    hi = max(end, start + 1)
-    out: list[tuple[int, int]] = []
-    para: tuple[int, int] | None = paragraph_at(text, start)
-    while para and para[0] < min(para[1], hi):
-        out += [(s, e) for s, e in _sentences(text, *para, lang) if s < hi and e > start]
-        para = _next_para(text, para[1])
-    return out
-
-
-# Commas and colons between two digits are number punctuation ("5,000", "10:30"); en dashes
-# and hyphens split only with white space around them, so "centuries-old" stays whole.
-_CLAUSE_CUT = regex.compile(
-    r"(?<!\d)[,:]|[,:](?!\d)|[;—()“”\"«»]|(?<=\s)[–\-‐](?=\s)"
-)
-# Blanking quotes and brackets (same length, so offsets hold) lets sentencex find the
-# sentence breaks it declines to make inside a quotation: “... importance. Our peoples ...”
-_QUOTES = str.maketrans({c: " " for c in "“”\"«»()"})
-_HAS_WORD = regex.compile(r"[\p{L}\p{N}]")
-
-
-@lru_cache(maxsize=64)
-def _clauses_of(sent: str, lang: str) -> tuple[tuple[int, int], ...]:
-    cuts = [m.span() for m in _CLAUSE_CUT.finditer(sent)]
-    blanked = sent.translate(_QUOTES)
-    if blanked != sent:
-        inner = _sentences_of(blanked, lang)
-        cuts += [(s, s) for s, _ in inner[1:]]
-    cuts.sort()
-    out, pos = [], 0
-    for a, b in [*cuts, (len(sent), len(sent))]:
-        s, e = _trim_in(sent, pos, a)
-        if s < e and _HAS_WORD.search(sent, s, e):
-            out.append((s, e))
-        pos = max(pos, b)
-    return tuple(out) or ((0, len(sent)),)
-
-
-def _clauses(text: str, ss: int, se: int, lang: str) -> list[tuple[int, int]]:
-    return [_snap_within(text, ss, se, ss + s, ss + e) for s, e in _clauses_of(text[ss:se], lang)]
-
-
-def clause_at(text: str, offset: int, *, lang: str = "en") -> tuple[int, int]:
-    """The clause around ``offset`` inside its sentence: split at , ; : — spaced dashes,
-    brackets and quotation marks; trimmed; the whole sentence if it has no clause."""
-    ss, se = sentence_at(text, offset, lang=lang)
-    if ss == se:
-        return ss, se
-    cl = _clauses(text, ss, se, lang)
-    return next(((s, e) for s, e in cl if offset < e), cl[-1])
-
-
-def next_clause_end(text: str, offset: int, *, lang: str = "en") -> int:
-    """End of the first clause ending after ``offset`` (growing a selection by clause),
-    continuing into the following sentences; ``len(text)`` if none."""
-    para: tuple[int, int] | None = paragraph_at(text, offset)
-    while para and para[0] < para[1]:
-        for ss, se in _sentences(text, *para, lang):
-            if se > offset:
-                for _, e in _clauses(text, ss, se, lang):
-                    if e > offset:
-                        return e
-        para = _next_para(text, para[1])
-    return len(text)
-
-
-def prev_clause_start(text: str, offset: int, *, lang: str = "en") -> int:
-    """Start of the last clause beginning before ``offset``, looking back into earlier
-    sentences; 0 if none."""
-    para: tuple[int, int] | None = paragraph_at(text, offset)
-    while para and para[0] < para[1]:
-        for ss, se in reversed(_sentences(text, *para, lang)):
-            if ss < offset:
-                for s, _ in reversed(_clauses(text, ss, se, lang)):
-                    if s < offset:
-                        return s
-        para = _prev_para(text, para[0])
-    return 0

@@ -1,33 +1,30 @@
 """Document text: import normalisation, line geometry, and selection-to-span snapping.
 
 Offsets everywhere are Python ``str`` indices (code points), ``start`` inclusive, ``end``
-exclusive. Segmentation (graphemes, words, paragraphs, sentences, clauses) lives in
-``annotui.core.segment`` and is re-exported here, so callers import from one place.
+exclusive. Grapheme and word segmentation live in ``annotui.core.segment`` and are
+re-exported here, so callers import everything from this module. Paragraph work touches
+the paragraph only, and sentences/clauses the paragraph they sit in (cached, so repeated
+motions are cheap); nothing here scans the whole document per call.
 """
 
 from __future__ import annotations
 
 import codecs
 from bisect import bisect_right
+from functools import lru_cache
+
+import regex
+from sentencex import get_sentence_boundaries
 
 from annotui.core.segment import (
-    clause_at,
+    _clamp,
     grapheme_boundaries,
     is_grapheme_boundary,
-    next_clause_end,
     next_grapheme,
-    next_paragraph_start,
-    next_sentence_start,
     next_word_end,
     next_word_start,
-    paragraph_at,
-    prev_clause_start,
     prev_grapheme,
-    prev_paragraph_start,
-    prev_sentence_start,
     prev_word_start,
-    sentence_at,
-    sentence_bounds,
     snap_to_graphemes,
     snap_to_words,
     word_at,
@@ -200,3 +197,228 @@ def selection_to_span(
     while end > start and text[end - 1].isspace():
         end = prev_grapheme(text, end)
     return (start, end) if start < end else None
+
+
+# ---------------------------------------------------------------------------------------
+# Paragraphs: maximal runs of lines that are not blank (empty or white space only)
+
+_WS = r"\s\x1c-\x1f"  # regex's \s lacks these four, str.isspace() has them
+_NONSPACE = regex.compile(rf"[^{_WS}]")
+_NONSPACE_REV = regex.compile(rf"(?r)[^{_WS}]")
+_BLANK_AFTER = regex.compile(r"\n[^\S\x1c-\x1f\n]*(?:\n|\Z)")
+_BLANK_BEFORE_REV = regex.compile(r"(?r)(?:\A|\n)[^\S\x1c-\x1f\n]*\n")
+
+
+def _line_has_text(text: str, pos: int) -> bool:
+    ls = text.rfind("\n", 0, pos) + 1
+    le = text.find("\n", pos)
+    return _NONSPACE.search(text, ls, len(text) if le < 0 else le) is not None
+
+
+def _para_containing(text: str, pos: int) -> tuple[int, int]:
+    """Trimmed bounds of the paragraph of ``pos``, whose line must hold non-blank text."""
+    m = _BLANK_BEFORE_REV.search(text, 0, pos)
+    start = _NONSPACE.search(text, m.end() if m else 0).start()
+    m = _BLANK_AFTER.search(text, pos)
+    end = _NONSPACE_REV.search(text, start, m.start() if m else len(text)).end()
+    return start, end
+
+
+def paragraph_at(text: str, offset: int) -> tuple[int, int]:
+    """The paragraph around ``offset``, trimmed of white space.
+
+    In a blank gap, the next paragraph (or the previous one after the last paragraph);
+    ``(offset, offset)`` if the text has no paragraph at all.
+    """
+    offset = _clamp(text, offset)
+    if _line_has_text(text, offset):
+        return _para_containing(text, offset)
+    m = _NONSPACE.search(text, offset) or _NONSPACE_REV.search(text, 0, offset)
+    return _para_containing(text, m.start()) if m else (offset, offset)
+
+
+def next_paragraph_start(text: str, offset: int) -> int:
+    """Start of the first paragraph beginning after ``offset``, ``len(text)`` if none."""
+    ps, pe = paragraph_at(text, offset)
+    if ps > offset:
+        return ps
+    # everything between a paragraph's trimmed end and the next non-space is blank lines
+    m = _NONSPACE.search(text, pe)
+    return m.start() if m else len(text)
+
+
+def prev_paragraph_start(text: str, offset: int) -> int:
+    """Start of the last paragraph beginning before ``offset``, 0 if none."""
+    ps, _ = paragraph_at(text, offset)
+    if ps < offset:
+        return ps
+    m = _NONSPACE_REV.search(text, 0, min(ps, _clamp(text, offset)))
+    return _para_containing(text, m.start())[0] if m else 0
+
+
+# ---------------------------------------------------------------------------------------
+# Sentences (sentencex, one paragraph at a time) and clauses
+
+
+def _trim_in(s: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and s[a].isspace():
+        a += 1
+    while b > a and s[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+_QUOTES = {ord(q): " " for q in '"“”„«»‘’‚‹›「」『』'}
+
+
+@lru_cache(maxsize=16)
+def _sentences_of(par: str, lang: str) -> tuple[tuple[int, int], ...]:
+    try:
+        # sentencex keeps a quotation whole however many sentences it holds; speeches are
+        # mostly quotations, so quote marks are blanked (same length: offsets hold) and the
+        # sentences inside a quote come out one by one, as spaCy's would
+        unquoted = par.translate(_QUOTES)
+        found = [
+            (d["start_index"], d["end_index"]) for d in get_sentence_boundaries(lang, unquoted)
+        ]
+    except Exception:  # a splitter failure must not take a cursor motion down with it
+        found = []
+    out = [t for s, e in found if (t := _trim_in(par, s, e))[0] < t[1]]
+    if not out:
+        out = [_trim_in(par, 0, len(par))]
+    return tuple(out)
+
+
+def _snap_within(text: str, lo: int, hi: int, s: int, e: int) -> tuple[int, int]:
+    # a parent's trimmed edge can split a degenerate cluster (U+0600 PREPEND + space):
+    # the parent wins, so a sentence never leaves its paragraph nor a clause its sentence
+    s, e = snap_to_graphemes(text, s, e)
+    return max(s, lo), min(e, hi)
+
+
+def _sentences(text: str, ps: int, pe: int, lang: str) -> list[tuple[int, int]]:
+    return [_snap_within(text, ps, pe, ps + s, ps + e) for s, e in _sentences_of(text[ps:pe], lang)]
+
+
+def _next_para(text: str, pe: int) -> tuple[int, int] | None:
+    m = _NONSPACE.search(text, pe)
+    return _para_containing(text, m.start()) if m else None
+
+
+def _prev_para(text: str, ps: int) -> tuple[int, int] | None:
+    m = _NONSPACE_REV.search(text, 0, ps)
+    return _para_containing(text, m.start()) if m else None
+
+
+def sentence_at(text: str, offset: int, *, lang: str = "en") -> tuple[int, int]:
+    """The sentence around ``offset`` (trimmed, never crossing a paragraph).
+
+    Between sentences, the next one; ``(offset, offset)`` if the text is blank.
+    """
+    ps, pe = paragraph_at(text, offset)
+    if ps == pe:
+        return ps, pe
+    sents = _sentences(text, ps, pe, lang)
+    return next(((s, e) for s, e in sents if offset < e), sents[-1])
+
+
+def next_sentence_start(text: str, offset: int, *, lang: str = "en") -> int:
+    """Start of the first sentence beginning after ``offset``, ``len(text)`` if none."""
+    para: tuple[int, int] | None = paragraph_at(text, offset)
+    while para and para[0] < para[1]:
+        for s, _ in _sentences(text, *para, lang):
+            if s > offset:
+                return s
+        para = _next_para(text, para[1])
+    return len(text)
+
+
+def prev_sentence_start(text: str, offset: int, *, lang: str = "en") -> int:
+    """Start of the last sentence beginning before ``offset``, 0 if none."""
+    para: tuple[int, int] | None = paragraph_at(text, offset)
+    while para and para[0] < para[1]:
+        starts = [s for s, _ in _sentences(text, *para, lang) if s < offset]
+        if starts:
+            return starts[-1]
+        para = _prev_para(text, para[0])
+    return 0
+
+
+def sentence_bounds(text: str, start: int, end: int, *, lang: str = "en") -> list[tuple[int, int]]:
+    """Every sentence overlapping ``[start, end)`` (the one containing ``start`` if empty)."""
+    start, end = sorted((_clamp(text, start), _clamp(text, end)))
+    hi = max(end, start + 1)
+    out: list[tuple[int, int]] = []
+    para: tuple[int, int] | None = paragraph_at(text, start)
+    while para and para[0] < min(para[1], hi):
+        out += [(s, e) for s, e in _sentences(text, *para, lang) if s < hi and e > start]
+        para = _next_para(text, para[1])
+    return out
+
+
+# Commas and colons between two digits are number punctuation ("5,000", "10:30"); en dashes
+# and hyphens split only with white space around them, so "centuries-old" stays whole.
+_CLAUSE_CUT = regex.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;—()“”\"«»]|(?<=\s)[–\-‐](?=\s)")
+# Blanking quotes and brackets (same length, so offsets hold) lets sentencex find the
+# sentence breaks it declines to make inside a quotation: “... importance. Our peoples ...”
+_QUOTES = str.maketrans({c: " " for c in '“”"«»()'})
+_HAS_WORD = regex.compile(r"[\p{L}\p{N}]")
+
+
+@lru_cache(maxsize=64)
+def _clauses_of(sent: str, lang: str) -> tuple[tuple[int, int], ...]:
+    cuts = [m.span() for m in _CLAUSE_CUT.finditer(sent)]
+    blanked = sent.translate(_QUOTES)
+    if blanked != sent:
+        inner = _sentences_of(blanked, lang)
+        cuts += [(s, s) for s, _ in inner[1:]]
+    cuts.sort()
+    out, pos = [], 0
+    for a, b in [*cuts, (len(sent), len(sent))]:
+        s, e = _trim_in(sent, pos, a)
+        if s < e and _HAS_WORD.search(sent, s, e):
+            out.append((s, e))
+        pos = max(pos, b)
+    return tuple(out) or ((0, len(sent)),)
+
+
+def _clauses(text: str, ss: int, se: int, lang: str) -> list[tuple[int, int]]:
+    return [_snap_within(text, ss, se, ss + s, ss + e) for s, e in _clauses_of(text[ss:se], lang)]
+
+
+def clause_at(text: str, offset: int, *, lang: str = "en") -> tuple[int, int]:
+    """The clause around ``offset`` inside its sentence: split at , ; : — spaced dashes,
+    brackets and quotation marks; trimmed; the whole sentence if it has no clause."""
+    ss, se = sentence_at(text, offset, lang=lang)
+    if ss == se:
+        return ss, se
+    cl = _clauses(text, ss, se, lang)
+    return next(((s, e) for s, e in cl if offset < e), cl[-1])
+
+
+def next_clause_end(text: str, offset: int, *, lang: str = "en") -> int:
+    """End of the first clause ending after ``offset`` (growing a selection by clause),
+    continuing into the following sentences; ``len(text)`` if none."""
+    para: tuple[int, int] | None = paragraph_at(text, offset)
+    while para and para[0] < para[1]:
+        for ss, se in _sentences(text, *para, lang):
+            if se > offset:
+                for _, e in _clauses(text, ss, se, lang):
+                    if e > offset:
+                        return e
+        para = _next_para(text, para[1])
+    return len(text)
+
+
+def prev_clause_start(text: str, offset: int, *, lang: str = "en") -> int:
+    """Start of the last clause beginning before ``offset``, looking back into earlier
+    sentences; 0 if none."""
+    para: tuple[int, int] | None = paragraph_at(text, offset)
+    while para and para[0] < para[1]:
+        for ss, se in reversed(_sentences(text, *para, lang)):
+            if ss < offset:
+                for s, _ in reversed(_clauses(text, ss, se, lang)):
+                    if s < offset:
+                        return s
+        para = _prev_para(text, para[0])
+    return 0

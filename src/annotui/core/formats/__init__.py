@@ -134,17 +134,19 @@ def _known(table: dict[str, Any]) -> str:
 
 def reader(name: str) -> Reader:
     """The reader called ``name``; :class:`FormatError` if there is none."""
-    found = READERS.get(name.lower().lstrip("."))
+    readers = _registry()[0]
+    found = readers.get(name.lower().lstrip("."))
     if found is None:
-        raise FormatError(f"unknown format {name!r} (known: {_known(READERS)})")
+        raise FormatError(f"unknown format {name!r} (known: {_known(readers)})")
     return found
 
 
 def writer(name: str) -> Writer:
     """The writer called ``name``; :class:`FormatError` if there is none."""
-    found = WRITERS.get(name.lower())
+    writers = _registry()[1]
+    found = writers.get(name.lower())
     if found is None:
-        raise FormatError(f"unknown format {name!r} (known: {_known(WRITERS)})")
+        raise FormatError(f"unknown format {name!r} (known: {_known(writers)})")
     return found
 
 
@@ -153,7 +155,7 @@ def format_for_path(path: str | Path) -> str | None:
     suffix = Path(path).suffix.lower()
     if not suffix:
         return None
-    for name, entry in READERS.items():
+    for name, entry in _registry()[0].items():
         if suffix in entry.extensions:
             return name
     return None
@@ -181,4 +183,21 @@ def _register() -> tuple[dict[str, Reader], dict[str, Writer]]:
     return readers, writers
 
 
-READERS, WRITERS = _register()
+_REGISTRY: tuple[dict[str, Reader], dict[str, Writer]] | None = None
+
+
+def _registry() -> tuple[dict[str, Reader], dict[str, Writer]]:
+    # built on first use, not at import: opening the reader or catching a FormatError
+    # must not load every format module (a quarter of a second of start-up)
+    global _REGISTRY
+    if _REGISTRY is None:
+        _REGISTRY = _register()
+    return _REGISTRY
+
+
+def __getattr__(name: str) -> Any:
+    if name == "READERS":
+        return _registry()[0]
+    if name == "WRITERS":
+        return _registry()[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

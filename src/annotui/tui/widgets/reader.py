@@ -150,6 +150,9 @@ class Reader(ScrollView, can_focus=True):
         self._cache: OrderedDict[int, list[tuple[int, int, str, Style]]] = OrderedDict()
         self._goal_x: int | None = None
         self.repaints = 0  # rows rebuilt; the tests count work with it, not time
+        self._center_pending = False
+        self._rewrapped = False
+        self._tries = 0
 
     # -- content --------------------------------------------------------------------
 
@@ -164,9 +167,11 @@ class Reader(ScrollView, can_focus=True):
         self.highlight = None
         self.cursor = max(0, min(cursor, len(text)))
         self._layout = None
-        self._relayout()
+        self._center_pending = True  # a document opens with its cursor a third down
+        if self.size.width:
+            self._relayout()  # else on_resize wraps it, once, at the real width
         self.refresh()
-        self.call_after_refresh(self.scroll_to_cursor, center=True)
+        self.call_after_refresh(self._settle)
 
     def set_spans(self, spans: SpanIndex | list[Span],
                   changed: list[tuple[int, int]] = ()) -> None:
@@ -197,12 +202,32 @@ class Reader(ScrollView, can_focus=True):
         if self._layout is not None and self._layout.width == width:
             return
         self._layout = Layout(self.text, width)
+        self._rewrapped = True
         self._cache.clear()
         self.virtual_size = Size(width, self._layout.row_count)
 
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()
-        self.scroll_to_cursor()
+        # after the new virtual size has reached the scrollbars, or scroll_to clamps to 0
+        self.call_after_refresh(self._settle)
+
+    def _settle(self) -> None:
+        """Keep the cursor in view after a load or a re-wrap; a freshly opened document
+        puts it a third down the screen, once its layout and size are both known."""
+        if not (self._center_pending or self._rewrapped):
+            return  # nothing moved under the cursor since the last settle
+        if not (self.size.height and self.virtual_size.height == self.layout_.row_count):
+            self.call_after_refresh(self._settle)  # the new size has not landed yet
+            return
+        self.scroll_to_cursor(center=self._center_pending)
+        row, top = self.layout_.row_of(self.cursor), round(self.scroll_offset.y)
+        if not top <= row < top + self.scrollable_content_region.height and self._tries < 5:
+            # the scroll was clamped: the scrollbars have not taken the new size yet
+            self._tries += 1
+            self.call_after_refresh(self._settle)
+            return
+        self._center_pending = self._rewrapped = False
+        self._tries = 0
 
     # -- painting -------------------------------------------------------------------
 
