@@ -8,6 +8,7 @@ returned, so nothing is ever shown as saved that is not in SQLite. A failed comm
 from __future__ import annotations
 
 import contextlib
+import os
 
 from textual import on
 from textual.app import ComposeResult
@@ -35,6 +36,15 @@ LABEL_KEYS = [Binding(str(n), f"label({n})", "label" if n == 1 else f"label {n}"
 
 
 MIN_SIZE = (20, 6)
+# A test hook (tests/reliability): each span state appended here once it is on screen, so
+# a kill -9 test can check that everything ever shown as saved is in the database.
+PAINT_LOG = os.environ.get("ANNOTUI_PAINT_LOG")
+
+
+def _log_painted(span_id: int, span: Span | None) -> None:
+    state = "gone" if span is None else f"{span.start} {span.end} {span.label}"
+    with open(PAINT_LOG or os.devnull, "a", encoding="utf-8") as log:
+        log.write(f"{span_id} {state}\n")
 
 
 class MainScreen(Screen[None]):
@@ -172,6 +182,8 @@ class MainScreen(Screen[None]):
         if changed:
             self.reader.set_spans(self.index, changed)
         self._refresh_panel(current)
+        if PAINT_LOG:
+            self.call_after_refresh(_log_painted, span_id, span)
         self._update_bindings()
 
     def _span_under_cursor(self) -> Span | None:
