@@ -1002,3 +1002,26 @@ async def test_f_moves_into_the_span_list_and_the_reader_follows(store, commit_g
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.focused, Reader)
+
+
+async def test_a_resize_storm_down_to_1x1_and_back(store):
+    """No crash at any size; below the minimum a notice says so; the cursor, the selection
+    and the spans are what they were."""
+    doc = add(store, ARTICLE, "Article")
+    store.add_span(doc, 1, 11, "claim")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=(80, 24)) as pilot:
+        r = reader(app)
+        await pilot.press("}", "w", "v", "w")
+        before = (r.cursor, r.selection, [s.id for s in r.index])
+        for size in [(1, 1), (5, 3), (19, 5), (200, 60), (2, 50), (40, 12), (1, 1)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            assert main(app).has_class("tiny") == (size[0] < 20 or size[1] < 6), size
+        notice = str(main(app).query_one("#too-small").render())
+        assert "too small" in notice and "1x1" in notice
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not main(app).has_class("tiny")
+        assert (r.cursor, r.selection, [s.id for s in r.index]) == before
+        assert app.is_running
