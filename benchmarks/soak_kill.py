@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import random
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,32 +36,8 @@ def load_test_module():  # type: ignore[no-untyped-def]
 
 def trial(kt, path: Path, seed: int) -> tuple[int, int, bool]:  # type: ignore[no-untyped-def]
     """(acknowledged spans checked, lost, database checks ok) for one kill."""
-    child = subprocess.Popen([sys.executable, str(kt.WORKER), str(path), str(seed)],
-                             stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    rng = random.Random(seed)
-    first = child.stdout.readline()
-    time.sleep(rng.uniform(0.0, 0.15))
-    child.send_signal(signal.SIGKILL)
-    lines = [first, *child.stdout.read().splitlines()]
-    child.wait()
-    expected: dict[int, str] = {}
-    in_flight = False
-    for line in lines:
-        parts = line.split(" ", 2)
-        if parts[0] == "TRY":
-            in_flight = True
-        elif parts[0] == "ACK":
-            expected[int(parts[1])] = parts[2].strip()
-            in_flight = False
-        elif parts[0] == "NOOP":
-            in_flight = False
-    with Store(path, annotator="checker") as store:
-        ok = (store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-              and store.conn.execute("PRAGMA foreign_key_check").fetchall() == [])
-        differing = [s for s, state in expected.items() if kt._state(store, s) != state]
-    lost = max(0, len(differing) - (1 if in_flight else 0))
-    return len(expected), lost, ok
+    checked, differing, in_flight, ok = kt.run_trial(path, seed)
+    return checked, max(0, len(differing) - (1 if in_flight else 0)), ok
 
 
 def main() -> None:

@@ -32,7 +32,9 @@ def _state(store: Store, span_id: int) -> str:
     return "gone" if row is None else f"{row[0]} {row[1]} {row[2]}"
 
 
-def _trial(path: Path, seed: int) -> None:
+def run_trial(path: Path, seed: int) -> tuple[int, list[int], bool, bool]:
+    """One kill: (acknowledged spans, spans whose state differs, a change was in flight,
+    SQLite's own checks passed). Shared with benchmarks/soak_kill.py."""
     child = subprocess.Popen([sys.executable, str(WORKER), str(path), str(seed)],
                              stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
@@ -55,11 +57,17 @@ def _trial(path: Path, seed: int) -> None:
         elif parts[0] == "NOOP":
             in_flight = False
     with Store(path, annotator="checker") as store:
-        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        ok = (store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+              and store.conn.execute("PRAGMA foreign_key_check").fetchall() == [])
         differing = [span for span, state in expected.items() if _state(store, span) != state]
-        # only the unacknowledged change in flight may have landed after its span's last ACK
-        assert len(differing) <= (1 if in_flight else 0), (seed, differing, lines[-3:])
+    return len(expected), differing, in_flight, ok
+
+
+def _trial(path: Path, seed: int) -> None:
+    _, differing, in_flight, ok = run_trial(path, seed)
+    assert ok
+    # only the unacknowledged change in flight may have landed after its span's last ACK
+    assert len(differing) <= (1 if in_flight else 0), (seed, differing)
 
 
 @pytest.mark.parametrize("batch", range(4))

@@ -107,9 +107,8 @@ def html_to_text(root: Any) -> str:
 
     def walk(element: Any) -> None:
         tag = element.tag.lower() if isinstance(element.tag, str) else None
-        if tag is None or tag in _SKIP:  # comments, processing instructions, scripts
-            pass
-        elif tag == "pre":
+        # comments, processing instructions and scripts add nothing but their tail
+        if tag == "pre":
             flush()
             body = element.text_content()
             body = body[1:] if body.startswith("\n") else body
@@ -117,7 +116,7 @@ def html_to_text(root: Any) -> str:
                 paragraphs.append(body.rstrip())
         elif tag == "br":
             lines.append([])
-        else:
+        elif tag is not None and tag not in _SKIP:
             block = tag in _BLOCKS
             if block:
                 flush()

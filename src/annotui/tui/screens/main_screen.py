@@ -22,8 +22,10 @@ from annotui.core.display import VisibleControls, display_text, one_line
 from annotui.core.history import Change
 from annotui.core.model import Document, Span
 from annotui.core.schema import StoreError
+from annotui.core.search import Finder
 from annotui.core.spans import SpanIndex
 from annotui.core.store import Store
+from annotui.tui.screens.documents import DocumentActions
 from annotui.tui.widgets.legend import Legend
 from annotui.tui.widgets.reader import Reader
 from annotui.tui.widgets.span_list import SpanList
@@ -47,7 +49,7 @@ def _log_painted(span_id: int, span: Span | None) -> None:
         log.write(f"{span_id} {state}\n")
 
 
-class MainScreen(Screen[None]):
+class MainScreen(DocumentActions, Screen[None]):
     BINDINGS = [
         *LABEL_KEYS,
         Binding("tab", "next_span(1)", "next span", show=False, priority=True,
@@ -95,7 +97,7 @@ class MainScreen(Screen[None]):
         self._bindings_pending = False
         self._footer_on_span: bool | None = None  # what the footer shows now
         self._cursor: int | None = None  # the reader's, as last reported
-        self._haystack: tuple[int, str] | None = None
+        self._finder: Finder | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="too-small")
@@ -406,64 +408,6 @@ class MainScreen(Screen[None]):
         self._update_bindings()
         self.notify(change.describe(), timeout=2)
 
-    # -- documents ------------------------------------------------------------------
-
-    def action_document(self, step: int) -> None:
-        ids = self.store.document_ids()
-        i = ids.index(self.doc.id) + step
-        if 0 <= i < len(ids):
-            self.show_document(ids[i])
-        else:
-            self.notify("first document" if step < 0 else "last document", timeout=2)
-
-    def action_done(self) -> None:
-        if self._commit("status", lambda: self.store.set_status(self.doc.id, "done")) is None \
-                and self.store.status(self.doc.id) != "done":
-            return
-        docs = self.store.documents()
-        ids = [d.id for d in docs]
-        here = ids.index(self.doc.id)
-        order = docs[here + 1:] + docs[:here]
-        target = next((d for d in order if d.status == "todo"), None)
-        if target is None:
-            self._refresh_topbar()
-            self.notify("marked done: every document is done 🎉", timeout=4)
-        else:
-            self.show_document(target.id)
-            self.notify("marked done; next not-done document", timeout=2)
-
-    def action_picker(self) -> None:
-        from annotui.tui.screens.picker_screen import PickerScreen
-
-        def picked(doc_id: int | None) -> None:
-            if doc_id is not None and doc_id != self.doc.id:
-                self.show_document(doc_id)
-
-        self.app.push_screen(PickerScreen(self.store, self.doc.id), picked)
-
-    def action_help(self) -> None:
-        from annotui.tui.screens.help_screen import HelpScreen
-
-        self.app.push_screen(HelpScreen(self.store.labels()))
-
-    def action_focus_panel(self) -> None:
-        """Move between the reader and the span list (up/down there move the reader)."""
-        panel = self.query_one(SpanList)
-        if panel.has_focus or not len(self.index):
-            self.reader.focus()
-            return
-        self.remove_class("panel-hidden")
-        under = self._span_under_cursor()
-        panel.point_at(under.id if under else self.index.spans[0].id)
-        panel.focus()
-
-    def action_toggle_panel(self) -> None:
-        self.toggle_class("panel-hidden")
-
-    def action_quit(self) -> None:
-        self._save_position()
-        self.app.exit(0)
-
     # -- search ---------------------------------------------------------------------
 
     def action_search(self) -> None:
@@ -489,35 +433,15 @@ class MainScreen(Screen[None]):
             self.reader.focus()
 
     def action_search_again(self, direction: int) -> None:
-        needle = self._search.lower()
-        if not needle:
+        if not self._search:
             self.action_search()
             return
-        hit = self._find(needle, direction)
-        if hit < 0:
+        if self._finder is None or self._finder.text is not self.doc.text:
+            self._finder = Finder(self.doc.text)
+        hit = self._finder.find(self._search, self.reader.cursor, self.reader.selection,
+                                direction)
+        if hit is None:
             self.notify(f"not found: {one_line(self._search, 40)}", severity="warning",
                         timeout=3)
             return
-        self.reader.select(hit, hit + len(needle))
-        self.reader.sticky = False
-
-    def _find(self, needle: str, direction: int) -> int:
-        """Offset of the next (or previous) hit, wrapping around; -1 if none."""
-        if self._haystack is None or self._haystack[0] != self.doc.id:
-            text = self.doc.text
-            lowered = text.lower()
-            # lower() may change lengths (İ -> i̇); then offsets would lie: search exactly
-            self._haystack = (self.doc.id, lowered if len(lowered) == len(text) else text)
-        haystack = self._haystack[1]
-        if haystack is self.doc.text:
-            needle = self._search
-        cursor = self.reader.cursor
-        selection = self.reader.selection
-        if direction > 0:
-            start = cursor + 1 if selection else cursor
-            hit = haystack.find(needle, start)
-            return hit if hit >= 0 else haystack.find(needle)
-        # the cursor sits at the end of the current hit: look before the hit's start
-        limit = selection[0] if selection else cursor
-        hit = haystack.rfind(needle, 0, max(0, limit + len(needle) - 1))
-        return hit if hit >= 0 else haystack.rfind(needle)
+        self.reader.select(*hit)
