@@ -180,7 +180,8 @@ def docs_cmd(db_path: Path | None, annotator: str | None) -> None:
     from annotui.core.reports import docs_table
 
     with open_store(db_path, annotator, must_exist=True, readonly=True) as store:
-        out_console().print(docs_table(store))
+        console = out_console()
+        console.print(docs_table(store, console.width))
 
 
 @cli.command("stats")

@@ -127,8 +127,9 @@ def test_import_sample_then_docs_stats_info_tell_the_truth(db: Path) -> None:
     assert row[3].replace(",", "") == str(len(text))
     assert row[4] == "done"
     assert row[5] == "3"
+    assert row[6] == "4"  # all annotators' spans: alice's 3 and bob's 1
     bob_docs = ok(run("docs", "--db", db, "--annotator", "bob")).stdout
-    assert row_starting(bob_docs, "1")[4:] == ["todo", "1"]
+    assert row_starting(bob_docs, "1")[4:] == ["todo", "1", "4"]
 
     # stats: spans per label and annotator (columns: ana, bob, total)
     stats = ok(run("stats", "--db", db)).stdout

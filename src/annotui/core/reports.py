@@ -24,7 +24,7 @@ def _safe(value: object, limit: int = 60) -> Text:
     return Text(one_line(str(value), limit))
 
 
-def docs_table(store: Store) -> Table | Text:
+def docs_table(store: Store, width: int = 100) -> Table | Text:
     docs = store.documents()
     if not docs:
         return Text("no documents yet: `annotui import PATH` or just `annotui`")
@@ -32,12 +32,21 @@ def docs_table(store: Store) -> Table | Text:
     table = Table(title=f"{plural(len(docs), 'document')} · annotator {who}",
                   title_justify="left")
     for column, justify in (("#", "right"), ("key", "left"), ("title", "left"),
-                            ("chars", "right"), ("status", "left"), ("spans", "right")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+                            ("chars", "right"), ("status", "left"), ("spans", "right"),
+                            ("all", "right")):
+        # one row per document: long titles and keys are cut, never wrapped
+        table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    # everyone's spans too: `annotui docs` as another user must not look like lost work
+    everyone = dict(store.conn.execute(
+        "SELECT document_id, count(*) FROM spans GROUP BY document_id").fetchall())
     styles = {"done": "green", "skipped": "yellow", "todo": "dim"}
+    # one row per document: the title gets what the other columns leave of the terminal
+    title_room = max(12, width - 64)
     for n, doc in enumerate(docs, 1):
-        table.add_row(str(n), _safe(doc.key, 30), _safe(doc.title), f"{doc.length:,}",
-                      Text(doc.status, style=styles[doc.status]), str(doc.spans))
+        table.add_row(str(n), _safe(doc.key, 20), _safe(doc.title, title_room),
+                      f"{doc.length:,}",
+                      Text(doc.status, style=styles[doc.status]), str(doc.spans),
+                      str(everyone.get(doc.id, 0)))
     return table
 
 
@@ -46,7 +55,7 @@ def stats_tables(store: Store) -> list[Table | Text]:
     total_docs = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
     if not total_docs:
         return [Text("no documents yet")]
-    labels = Table(title="spans per label and annotator", title_justify="left")
+    labels = Table(title="spans by label", title_justify="left")
     labels.add_column("label")
     annotators = [r[0] for r in conn.execute(
         "SELECT DISTINCT annotator FROM spans ORDER BY 1")]
@@ -73,7 +82,7 @@ def stats_tables(store: Store) -> list[Table | Text]:
             (who, status)).fetchone()[0] for status in ("done", "skipped"))
         people.add_row(display_text(who), str(spans), str(docs), str(done), str(skipped))
 
-    statuses = Table(title=f"{plural(total_docs, 'document')} by status (any annotator)",
+    statuses = Table(title=plural(total_docs, "document"),
                      title_justify="left")
     statuses.add_column("status")
     statuses.add_column("documents", justify="right")
