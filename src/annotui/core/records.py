@@ -92,14 +92,16 @@ def iter_records(store: Store, *, annotator: str | None = None, status: str | No
     keep = set(labels) if labels else None
     with read_snapshot(store):
         for doc in store.iter_documents():
-            who: list[str | None] = [annotator] if annotator else list(
-                store.annotators(doc.id)) or [None]
+            # two queries per document: its spans and its statuses (who is derived)
             by_annotator: dict[str, list[Span]] = {}
             for span in store.spans(doc.id, annotator, everyone=annotator is None):
                 by_annotator.setdefault(span.annotator, []).append(span)
+            statuses = store.statuses(doc.id)
+            who: list[str | None] = [annotator] if annotator else sorted(
+                by_annotator.keys() | statuses.keys()) or [None]
             meta = export_meta(doc.meta, doc.title, doc.source)
             for name in who:
-                record_status = store.status(doc.id, name) if name is not None else "todo"
+                record_status = statuses.get(name, "todo") if name is not None else "todo"
                 if status is not None and record_status != status:
                     continue
                 spans = [s for s in by_annotator.get(name or "", [])

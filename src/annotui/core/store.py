@@ -429,8 +429,15 @@ class Store(LabelsMixin):
 
     def iter_documents(self) -> Iterator[Document]:
         """Every document in corpus order, one at a time (flat memory)."""
-        for (doc_id,) in self.conn.execute("SELECT id FROM documents ORDER BY position"):
-            yield self.document(doc_id)
+        rows = self.conn.execute(
+            "SELECT id, key, title, text, source, sha256, meta FROM documents ORDER BY position")
+        for row in rows:  # one cursor over the table, not a query per document
+            yield Document(*row[:6], meta=json.loads(row[6] or "{}"))
+
+    def statuses(self, doc_id: int) -> dict[str, str]:
+        """Every annotator's status on a document."""
+        return dict(self.conn.execute(
+            "SELECT annotator, status FROM statuses WHERE document_id = ?", (doc_id,)))
 
     def counts(self) -> dict[str, int]:
         one = self.conn.execute
