@@ -494,3 +494,21 @@ def test_performance_10mb_and_long_line(capsys: pytest.CaptureFixture[str]) -> N
     for name, secs in timings.items():
         assert secs < 3.0, name
     assert per_query < 0.005
+
+
+def test_a_long_line_of_flags_wraps_in_linear_time() -> None:
+    """regex's \\X is quadratic on runs of regional indicators; flags are matched first."""
+    flags = "🇫🇷" * 50_000
+    started = time.perf_counter()
+    layout = Layout(flags, 80)
+    assert time.perf_counter() - started < 2.0
+    assert layout.row_count == 50_000 * 2 // 80
+    # every row starts on a flag boundary: never half a flag
+    assert all(layout.row(y).start % 2 == 0 for y in range(layout.row_count))
+    # indicators pair from the start of their run, as \X pairs them
+    odd = "🇫" + flags[:200]
+    shifted = Layout(odd, 80)
+    ends = {0}
+    for cluster in regex.findall(r"\X", odd):
+        ends.add(max(ends) + len(cluster))
+    assert all(shifted.row(y).start in ends for y in range(shifted.row_count))

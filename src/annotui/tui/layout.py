@@ -112,8 +112,12 @@ _IS_WIDE = re.compile(f"[{_WIDE_CLASS}]").match
 _JOINERS = r"\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}"
 #: tokens: a run of simple chars, a run of wide chars (each char a whole cluster: the
 #: last one is not followed by a mark), or one grapheme cluster
+# Flags (pairs of regional indicators) come before \X: regex's \X counts every preceding
+# indicator for each flag, so a long line of flags would cost quadratic time.
+_FLAG = "[\U0001F1E6-\U0001F1FF]{2}"
 _TOKEN = regex.compile(
-    f"[{_SIMPLE_CLASS}]+(?![{_JOINERS}])|[{_WIDE_CLASS}]+(?![{_JOINERS}])|\\X", regex.DOTALL
+    f"[{_SIMPLE_CLASS}]+(?![{_JOINERS}])|[{_WIDE_CLASS}]+(?![{_JOINERS}])"
+    f"|{_FLAG}(?![{_JOINERS}])|\\X", regex.DOTALL
 )
 
 
