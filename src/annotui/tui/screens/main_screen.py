@@ -8,6 +8,7 @@ returned, so nothing is ever shown as saved that is not in SQLite. A failed comm
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 
 from textual import on
@@ -125,8 +126,9 @@ class MainScreen(DocumentActions, Screen[None]):
             self.query_one("#too-small", Static).update(
                 f"terminal too small ({width}x{height}); annotui needs {MIN_SIZE[0]}x{MIN_SIZE[1]}")
 
-    @property
+    @functools.cached_property
     def reader(self) -> Reader:
+        # asked on every key: one DOM query for the screen's life, not one per use
         return self.query_one(Reader)
 
     def on_mount(self) -> None:
