@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -19,9 +18,13 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotui.core.display import display_text, one_line
-from annotui.core.model import Label
+from annotui.core.model import Label, Span
 from annotui.core.spans import SpanIndex
 from annotui.tui.widgets.paint import label_styles
+
+REVERSE = Style(reverse=True)
+BOLD = Style(bold=True)
+DIM = Style(dim=True, italic=True)
 
 
 class SpanList(ScrollView, can_focus=True):
@@ -52,6 +55,7 @@ class SpanList(ScrollView, can_focus=True):
         self.me = ""
         self.highlighted: int | None = None
         self._styles: dict[str, Style] = {}
+        self._rows: dict[tuple[int, bool, int], Strip] = {}  # built rows, until show()
 
     def show(self, index: SpanIndex, text: str, labels: list[Label], me: str,
              current: int | None = None) -> None:
@@ -59,6 +63,7 @@ class SpanList(ScrollView, can_focus=True):
         self.text = text
         self.me = me
         self._styles = label_styles(labels)
+        self._rows.clear()
         self.virtual_size = Size(self.size.width, len(index))
         self.highlighted = None
         self.refresh()
@@ -119,25 +124,33 @@ class SpanList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         row = y + self.scroll_offset.y
         width = self.scrollable_content_region.width
-        if row >= len(self.index):
-            return Strip.blank(width, self.rich_style)
-        span = self.index.spans[row]
-        line = Text(no_wrap=True, overflow="ellipsis", end="")
-        line.append(f" {display_text(span.label)[:11]} ",
-                    style=self._styles.get(span.label, "reverse"))
-        # markers before the excerpt: a long excerpt is cut at the panel's edge
-        line.append(" ✎" if span.note else "  ", style="bold")
-        if span.annotator != self.me:
-            line.append(f" {one_line(span.annotator, 12)}:", style="dim italic")
-        line.append(" ")
-        line.append(one_line(self.text[span.start:span.end], max(8, width)))
-        line.truncate(width, overflow="ellipsis", pad=True)
         base = self.rich_style
+        if row >= len(self.index):
+            return Strip.blank(width, base)
         if row == self.highlighted:
             base = base + self.get_component_rich_style("span-list--highlight")
-        segments = [Segment(piece.text, base + piece.style if piece.style else base)
-                    for piece in line.render(self.app.console)]
-        return Strip(segments).crop_extend(0, width, self.rich_style)
+        key = (row, row == self.highlighted, width)
+        strip = self._rows.get(key)
+        if strip is None:
+            if len(self._rows) > 2000:  # rows seen long ago: built again if ever needed
+                self._rows.clear()
+            strip = self._rows[key] = self._build_row(self.index.spans[row], base, width)
+        return strip
+
+    def _build_row(self, span: Span, base: Style, width: int) -> Strip:
+        """Segments made directly (no rich Text layout): the list scrolls many rows at
+        once when the reader's cursor crosses a span-dense line."""
+        chip = self._styles.get(span.label, REVERSE)
+        segments = [Segment(f" {display_text(span.label)[:11]} ", base + chip),
+                    # markers before the excerpt: a long excerpt is cut at the panel's edge
+                    Segment(" ✎" if span.note else "  ", base + BOLD)]
+        if span.annotator != self.me:
+            segments.append(Segment(f" {one_line(span.annotator, 12)}:", base + DIM))
+        segments.append(Segment(" " + one_line(self.text[span.start:span.end], width), base))
+        strip = Strip(segments)
+        if strip.cell_length > width:  # cut, and say so
+            strip = Strip([*strip.crop(0, width - 1), Segment("…", base)])
+        return strip.crop_extend(0, width, base)
 
     def on_focus(self) -> None:
         if self.highlighted is None and len(self.index):
