@@ -159,7 +159,8 @@ class MainScreen(DocumentActions, Screen[None]):
         self.query_one(SpanList).show(self.index, self.doc.text, labels, self.store.annotator,
                                       current)
         self.query_one(Legend).show(labels, self.index.spans)
-        self.query_one("#spans-title", Static).update(f"spans · {len(self.index)}")
+        self.query_one("#spans-title", Static).update(f"spans · {len(self.index)}",
+                                                      layout=False)
 
     def _refresh_topbar(self) -> None:
         ids = self.store.document_ids()

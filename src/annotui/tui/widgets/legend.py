@@ -26,4 +26,7 @@ class Legend(Static):
             text.append(f" {counts.get(label.name, 0)}", style="dim")
         if not labels:
             text.append("no labels: `annotui labels add NAME`", style="dim")
-        self.update(text)
+        # a count changed, not the number of lines: repaint in place, no screen layout
+        same_shape = getattr(self, "_lines", None) == len(labels)
+        self._lines = len(labels)
+        self.update(text, layout=not same_shape)
