@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from annotui.core.schema import StoreError
@@ -45,6 +46,11 @@ class Change:
         verb = {"add": "label", "delete": "deletion", "relabel": "relabel", "move": "move",
                 "note": "note", "status": "status change"}[self.action]
         return f"{'undid' if self.undone else 'redid'} {verb}"
+
+
+def now() -> str:
+    """The timestamp of every row and event: UTC, milliseconds, ISO 8601."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class Gone(StoreError):

@@ -13,16 +13,17 @@ import functools
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotui.core import history
+from annotui.core.history import now
 
 if TYPE_CHECKING:
     import sqlite_utils
+from annotui.core.corpus import CorpusMixin
 from annotui.core.labels import LabelsMixin
 from annotui.core.model import STATUSES, Document, DocumentInfo, Span
 from annotui.core.schema import SCHEMA_VERSION, StoreError, connect
@@ -35,10 +36,6 @@ SPAN_FROM = "spans JOIN labels ON labels.id = spans.label_id"
 SPAN_ORDER = 'spans.start, spans."end", labels.position, spans.id'
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -47,7 +44,7 @@ def _span(row: tuple[Any, ...]) -> Span:
     return Span(*row)
 
 
-class Store(LabelsMixin):
+class Store(CorpusMixin, LabelsMixin):
     """An annotui database, seen by one annotator.
 
     Opening creates the file if needed and migrates it forward; a file that is not an
@@ -329,14 +326,6 @@ class Store(LabelsMixin):
             history.write_status(self.conn, doc_id, self.annotator, status, now())
             self._event("status", doc_id, before={"status": old}, after={"status": status})
 
-    def import_status(self, doc_id: int, annotator: str, status: str) -> None:
-        """Record another annotator's status from an import or merge (not undoable)."""
-        if status not in STATUSES:
-            raise StoreError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
-        with self.transaction() as conn:
-            history.write_status(conn, doc_id, annotator, status, now())
-            self._event("import", doc_id, after={"annotator": annotator, "status": status})
-
     def save_position(self, doc_id: int, offset: int) -> None:
         """Remember where the annotator is (not an undoable change, so no event)."""
         if self.readonly:
@@ -417,86 +406,8 @@ class Store(LabelsMixin):
             raise StoreError(f"cannot {direction} that change: {lost}")
         return change
 
-    # -- reading for export and reports -------------------------------------------
-
-    def annotators(self, doc_id: int) -> list[str]:
-        rows = self.conn.execute(
-            "SELECT annotator FROM spans WHERE document_id = :d UNION "
-            "SELECT annotator FROM statuses WHERE document_id = :d ORDER BY 1",
-            {"d": doc_id},
-        )
-        return [r[0] for r in rows]
-
-    def iter_documents(self) -> Iterator[Document]:
-        """Every document in corpus order, one at a time (flat memory)."""
-        rows = self.conn.execute(
-            "SELECT id, key, title, text, source, sha256, meta FROM documents ORDER BY position")
-        for row in rows:  # one cursor over the table, not a query per document
-            yield Document(*row[:6], meta=json.loads(row[6] or "{}"))
-
-    def statuses(self, doc_id: int) -> dict[str, str]:
-        """Every annotator's status on a document."""
-        return dict(self.conn.execute(
-            "SELECT annotator, status FROM statuses WHERE document_id = ?", (doc_id,)))
-
-    def counts(self) -> dict[str, int]:
-        one = self.conn.execute
-        return {
-            table: one(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("documents", "labels", "spans", "events")
-        } | {"annotators": one("SELECT count(DISTINCT annotator) FROM spans").fetchone()[0]}
-
-    def check(self) -> list[str]:
-        """Problems in the file: SQLite's own checks, then annotui's (spans inside texts)."""
-        problems = []
-        try:
-            for (line,) in self.conn.execute("PRAGMA integrity_check"):
-                if line != "ok":
-                    problems.append(f"integrity: {line}")
-            for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):
-                problems.append(f"{table} row {rowid} points to a missing {parent} row")
-            for span_id, key in self.conn.execute(
-                    'SELECT spans.id, documents.key FROM spans JOIN documents ON'
-                    ' documents.id = spans.document_id WHERE spans."end" > documents.length'):
-                problems.append(f"span {span_id} reaches past the end of document {key!r}")
-        except sqlite3.DatabaseError as exc:
-            problems.append(f"cannot read the whole file: {exc}")
-        return problems
-
     @property
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     latest_schema = SCHEMA_VERSION
-
-    def insert_spans(self, doc_id: int, spans: Iterable[tuple[int, int, str, str, str | None]]
-                     ) -> tuple[int, int]:
-        """Bulk-add imported spans (start, end, label, annotator, note); duplicates skipped.
-
-        Returns (added, skipped). Labels unknown to the database are created.
-        """
-        added = skipped = 0
-        with self.transaction() as conn:
-            length = conn.execute(
-                "SELECT length FROM documents WHERE id = ?", (doc_id,)
-            ).fetchone()[0]
-            stamp = now()
-            label_ids: dict[str, int] = {}
-            for start, end, label, annotator, note in spans:
-                if not (0 <= start < end <= length):
-                    raise StoreError(f"span {start}-{end} is outside the text (0-{length})")
-                if label not in label_ids:
-                    label_ids[label] = self.ensure_label(label)
-                row = (doc_id, start, end, label_ids[label], annotator, note, stamp, stamp)
-                cursor = conn.execute(
-                    'INSERT OR IGNORE INTO spans (document_id, start, "end", label_id, annotator,'
-                    " note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
-                if cursor.rowcount:
-                    added += 1
-                    span_id = int(cursor.lastrowid or 0)
-                    # the event's copy of the row from the values in hand, not read back
-                    self._event("import", doc_id, span_id,
-                                after=dict(zip(history.SPAN_FIELDS, (span_id, *row), strict=True)))
-                else:
-                    skipped += 1
-        return added, skipped
