@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rich.cells import cell_len, get_character_cell_size
 
 from annotui.core import display as layout_mod
-from annotui.tui import layout as _layout
+from annotui.tui import cells as _layout  # the width rules behind the layout
 from annotui.tui.layout import Layout, Row, display_char, display_text
 
 CLUSTER = regex.compile(r"\X", regex.DOTALL)
