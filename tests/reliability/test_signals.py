@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import select
 import signal
 import struct
 import subprocess
@@ -51,9 +52,13 @@ class Terminal:
         self._reader.start()
 
     def _drain(self) -> None:
-        while self.master is not None:
+        # Never blocked in read(): a close() from another thread does not release a file
+        # that a read() is still waiting on, so the kernel would never hang the pty up.
+        while (master := self.master) is not None:
+            if not select.select([master], [], [], 0.02)[0]:
+                continue
             try:
-                chunk = os.read(self.master, 65536)
+                chunk = os.read(master, 65536)
             except OSError:  # EIO: the slave side is closed (the child has exited)
                 return
             if not chunk:
@@ -83,6 +88,7 @@ class Terminal:
     def hang_up(self) -> None:
         master, self.master = self.master, None
         if master is not None:
+            self._reader.join(1)  # out of select() and read() first: see _drain
             os.close(master)
 
     def wait_exit(self, timeout: float) -> int | None:

@@ -266,3 +266,51 @@ async def test_no_keystroke_rebuilds_the_layout(store, monkeypatch):
         await pilot.resize_terminal(120, 40)  # a new width does need a new layout
         await pilot.pause()
         assert work.layouts == 1, str(work)
+
+
+async def test_labelling_among_many_spans_lays_out_nothing(store, monkeypatch):
+    """With 3,000 spans: no screen layout (the footer and the panel's size changes used to
+    cause one), no span index rebuilt, and the panel builds only rows it shows."""
+    import annotui.core.spans as spans_module
+    from textual.screen import Screen
+
+    doc, _ = store.add_document(LINES, title="lines")
+    store.insert_spans(doc, [(i * 30, i * 30 + 4, "claim", "alice", None)
+                             for i in range(3000)])
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = next(s for s in app.screen_stack if isinstance(s, MainScreen))
+        r = screen.query_one(Reader)
+        panel = screen.query_one(SpanList)
+        await park_mid_screen(pilot, r, 1000)
+        await pilot.press("w", "w", "v", "w")  # a word that no span covers yet
+        await pilot.pause()
+        counts = {"layouts": 0, "indexes": 0, "panel rows": 0}
+        refresh_layout, index_init = Screen._refresh_layout, spans_module.SpanIndex.__init__
+        panel_row = panel.render_line
+
+        def spy_layout(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            counts["layouts"] += 1
+            return refresh_layout(self, *args, **kwargs)
+
+        def spy_index(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            counts["indexes"] += 1
+            return index_init(self, *args, **kwargs)
+
+        def spy_row(y: int):  # type: ignore[no-untyped-def]
+            counts["panel rows"] += 1
+            return panel_row(y)
+
+        monkeypatch.setattr(Screen, "_refresh_layout", spy_layout)
+        monkeypatch.setattr(spans_module.SpanIndex, "__init__", spy_index)
+        monkeypatch.setattr(panel, "render_line", spy_row)
+        # label, back onto it, delete, undo: each greys or ungreys x/r/n in the key bar
+        for key, change in (("1", 1), ("b", 0), ("x", -1), ("u", 1)):
+            before = len(r.index)
+            await pilot.press(key)
+            await pilot.pause()
+            assert len(r.index) == before + change, key
+        assert counts["layouts"] == 0, counts
+        assert counts["indexes"] == 0, counts
+        assert counts["panel rows"] <= 3 * panel.scrollable_content_region.height, counts
+        assert len(screen.index) == len(store.spans(doc)) == 3001

@@ -35,10 +35,9 @@ class DocumentActions:
         def _span_under_cursor(self) -> Any: ...
 
     def action_document(self, step: int) -> None:
-        ids = self.store.document_ids()
-        i = ids.index(self.doc.id) + step
-        if 0 <= i < len(ids):
-            self.show_document(ids[i])
+        target = self.store.neighbour(self.doc.id, step)
+        if target is not None:
+            self.show_document(target)
         else:
             self.notify("first document" if step < 0 else "last document", timeout=2)
 
@@ -46,16 +45,12 @@ class DocumentActions:
         if self._commit("status", lambda: self.store.set_status(self.doc.id, "done")) is None \
                 and self.store.status(self.doc.id) != "done":
             return
-        docs = self.store.documents()
-        ids = [d.id for d in docs]
-        here = ids.index(self.doc.id)
-        order = docs[here + 1:] + docs[:here]
-        target = next((d for d in order if d.status == "todo"), None)
+        target = self.store.neighbour(self.doc.id, 1, todo=True)
         if target is None:
             self._refresh_topbar()
             self.notify("marked done: every document is done 🎉", timeout=4)
         else:
-            self.show_document(target.id)
+            self.show_document(target)
             self.notify("marked done; next not-done document", timeout=2)
 
     def action_picker(self) -> None:

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from annotui.core import text as tx
 from annotui.core.display import VisibleControls, display_text, one_line
@@ -27,6 +27,7 @@ from annotui.core.search import Finder
 from annotui.core.spans import SpanIndex
 from annotui.core.store import Store
 from annotui.tui.screens.documents import DocumentActions
+from annotui.tui.widgets.keybar import KeyBar
 from annotui.tui.widgets.legend import Legend
 from annotui.tui.widgets.reader import Reader
 from annotui.tui.widgets.span_list import SpanList
@@ -112,7 +113,7 @@ class MainScreen(DocumentActions, Screen[None]):
                 yield Legend(id="legend")
         yield Input(placeholder="search this document; enter finds, escape closes",
                     highlighter=VisibleControls(), id="search")
-        yield Footer(compact=True)
+        yield KeyBar(id="keybar")
 
     def on_resize(self) -> None:
         # below 70 columns the panel goes under the reader; below 16 rows it hides (`p`);
@@ -158,17 +159,15 @@ class MainScreen(DocumentActions, Screen[None]):
             current = under.id if under else None
         self.query_one(SpanList).show(self.index, self.doc.text, labels, self.store.annotator,
                                       current)
-        self.query_one(Legend).show(labels, self.index.spans)
+        self.query_one(Legend).show(labels, self.index.counts)
         self.query_one("#spans-title", Static).update(f"spans · {len(self.index)}",
                                                       layout=False)
 
     def _refresh_topbar(self) -> None:
-        ids = self.store.document_ids()
-        docs = self.store.documents()
-        done = sum(1 for d in docs if d.status == "done")
+        position, total, done = self.store.progress(self.doc.id)
         self.query_one(TopBar).show(
-            title=self.doc.title, position=ids.index(self.doc.id) + 1, total=len(ids),
-            done=done, status=self.store.status(self.doc.id), annotator=self.store.annotator,
+            title=self.doc.title, position=position, total=total, done=done,
+            status=self.store.status(self.doc.id), annotator=self.store.annotator,
             database=self.store.path.name, readonly=self.store.readonly)
 
     def _reload_span(self, span_id: int, current: int | None = None) -> None:
@@ -182,7 +181,7 @@ class MainScreen(DocumentActions, Screen[None]):
         if span is not None and (span.document_id != self.doc.id
                                  or span.annotator != self.store.annotator):
             span = None
-        self.index = self.index.replaced(span_id, span)
+        self.index.replace(span_id, span)  # in place: the reader and panel share it
         changed = [(s.start, s.end) for s in (old, span) if s is not None]
         if changed:
             self.reader.set_spans(self.index, changed)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Mapping
 
 from rich.text import Text
 from textual.widgets import Static
 
 from annotui.core.display import display_text
-from annotui.core.model import Label, Span
+from annotui.core.model import Label
 from annotui.tui.widgets.paint import label_styles
 
 
 class Legend(Static):
-    def show(self, labels: list[Label], spans: list[Span]) -> None:
-        counts = Counter(span.label for span in spans)
+    def show(self, labels: list[Label], counts: Mapping[str, int]) -> None:
         styles = label_styles(labels)
         text = Text(no_wrap=True, overflow="ellipsis")
         for n, label in enumerate(labels):

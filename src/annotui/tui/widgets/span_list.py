@@ -6,6 +6,7 @@ A Line-API widget like the reader: only visible rows are built, so a document wi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -15,6 +16,7 @@ from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from annotui.core.display import display_text, one_line
@@ -25,6 +27,13 @@ from annotui.tui.widgets.paint import label_styles
 REVERSE = Style(reverse=True)
 BOLD = Style(bold=True)
 DIM = Style(dim=True, italic=True)
+
+
+def _thumb(height: int, rows: int, top: int) -> tuple[int, int]:
+    """Where Textual's ScrollBarRender puts the thumb, in eighths of a cell."""
+    thumb = max(1.0, height / (rows / height))
+    start = int((height - thumb) * (top / (rows - height)) * 8) if rows > height else 0
+    return start, start + math.ceil(thumb * 8)
 
 
 class SpanList(ScrollView, can_focus=True):
@@ -55,19 +64,53 @@ class SpanList(ScrollView, can_focus=True):
         self.me = ""
         self.highlighted: int | None = None
         self._styles: dict[str, Style] = {}
-        self._rows: dict[tuple[int, bool, int], Strip] = {}  # built rows, until show()
+        # built rows by what they show, so adding a span (which shifts every row after
+        # it) rebuilds one row, not the screenful; emptied when labels or the text change
+        self._rows: dict[tuple[Span, bool, int], Strip] = {}
+        self._base: Style | None = None  # rich_style walks the DOM: once per style change
+        self._painted: dict[int, Span | None] = {}  # row -> the span last painted there
 
     def show(self, index: SpanIndex, text: str, labels: list[Label], me: str,
              current: int | None = None) -> None:
+        styles = label_styles(labels)
+        same_look = text is self.text and me == self.me and styles == self._styles
+        if not same_look:
+            self._rows.clear()
+        top = self.scroll_offset.y
         self.index = index
         self.text = text
         self.me = me
-        self._styles = label_styles(labels)
-        self._rows.clear()
-        self.virtual_size = Size(self.size.width, len(index))
+        self._styles = styles
+        self._set_rows(len(index))
         self.highlighted = None
-        self.refresh()
+        if same_look and self.scroll_offset.y == top:
+            # one span added or removed shifts only the rows after it: repaint those
+            height = self.scrollable_content_region.height
+            for row in range(top, top + height):
+                now = index.spans[row] if row < len(index) else None
+                if self._painted.get(row) != now:
+                    self.refresh_line(row)
+        else:
+            self.refresh()
         self.point_at(current)
+
+    def _set_rows(self, rows: int) -> None:
+        # Setting virtual_size lays out the whole screen (it is a layout reactive), and
+        # the scrollbar is drawn again through rich: 5-10 ms for one more span. Only the
+        # scrollbar depends on it, so it is updated as ScrollView does on a resize, and
+        # not even repainted when its thumb lands on the same eighths of a cell.
+        size = Size(self.size.width, rows)
+        if size == self.virtual_size:
+            return
+        height, top = self.scrollable_content_region.height, self.scroll_offset.y
+        was = self.virtual_size.height
+        if (self.show_vertical_scrollbar and rows > height and top <= rows - height
+                and _thumb(height, was, top) == _thumb(height, rows, top)):
+            self.set_reactive(SpanList.virtual_size, size)
+            self.vertical_scrollbar.set_reactive(ScrollBar.window_virtual_size, rows)
+            return
+        self.set_reactive(SpanList.virtual_size, size)
+        self._scroll_update(size)
 
     @property
     def current(self) -> int | None:
@@ -124,18 +167,29 @@ class SpanList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         row = y + self.scroll_offset.y
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        if self._base is None:
+            self._base = self.rich_style
+        base = self._base
+        if len(self._painted) > 2000:
+            self._painted.clear()  # rows seen long ago; unknown rows are just repainted
         if row >= len(self.index):
+            self._painted[row] = None
             return Strip.blank(width, base)
-        if row == self.highlighted:
-            base = base + self.get_component_rich_style("span-list--highlight")
-        key = (row, row == self.highlighted, width)
+        span = self._painted[row] = self.index.spans[row]
+        key = (span, row == self.highlighted, width)
         strip = self._rows.get(key)
         if strip is None:
+            if row == self.highlighted:
+                base = base + self.get_component_rich_style("span-list--highlight")
             if len(self._rows) > 2000:  # rows seen long ago: built again if ever needed
                 self._rows.clear()
-            strip = self._rows[key] = self._build_row(self.index.spans[row], base, width)
+            strip = self._rows[key] = self._build_row(span, base, width)
         return strip
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base = None
+        self._rows.clear()
 
     def _build_row(self, span: Span, base: Style, width: int) -> Strip:
         """Segments made directly (no rich Text layout): the list scrolls many rows at
@@ -158,3 +212,4 @@ class SpanList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.index))
+        self._base = None  # a theme change or focus may come with it

@@ -37,7 +37,9 @@ class TopBar(Static):
         if left.cell_len > room:
             left = left.copy()
             left.truncate(room, overflow="ellipsis")
-        self.update(Text.assemble(left, " " * max(0, room - left.cell_len), right))
+        # one row whatever it says: repainted in place, no screen layout
+        self.update(Text.assemble(left, " " * max(0, room - left.cell_len), right),
+                    layout=False)
 
     def on_resize(self) -> None:
         self._fit()

@@ -1,0 +1,144 @@
+"""The key bar: the screen's active bindings on one line, like Textual's ``Footer``.
+
+Textual's Footer recomposes a widget per key whenever the bindings change, which lays
+out the whole screen again: 15–30 ms every time a span key greys or ungreys, most of the
+cost of labelling a span. This bar is one line painted in place, so greying a key costs
+one row.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+class _Item(NamedTuple):
+    key: str  # what simulate_key() takes
+    display: str
+    description: str
+    enabled: bool
+
+
+def _cells(item: _Item) -> int:
+    return cell_len(item.display) + 1 + cell_len(item.description)
+
+
+class KeyBar(Widget, can_focus=False):
+    """One row of ``key description`` pairs; the command palette key on the right."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"keybar--key", "keybar--description", "keybar--disabled"}
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        & > .keybar--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        & > .keybar--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        & > .keybar--disabled {
+            text-style: dim;
+        }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._items: tuple[tuple[_Item, ...], _Item | None] = ((), None)
+        self._strip: tuple[int, Strip] | None = None  # (width, row) last painted
+        self._hits: list[tuple[int, int, _Item]] = []  # x ranges for the mouse
+
+    def on_mount(self) -> None:
+        # the same signal the Footer listens to: refresh_bindings() and focus changes
+        # (the first arrives once the screen has mounted and focused: not read before)
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: object) -> None:
+        items = self._collect()
+        if items != self._items:
+            self._items = items
+            self._strip = None
+            self.refresh()
+
+    def _collect(self) -> tuple[tuple[_Item, ...], _Item | None]:
+        active = self.screen.active_bindings
+        seen: set[str] = set()
+        items = []
+        for _node, binding, enabled, _tooltip in active.values():
+            if binding.show and binding.action not in seen:  # one entry per action
+                seen.add(binding.action)
+                items.append(self._item(binding, enabled))
+        palette = None
+        if self.app.ENABLE_COMMAND_PALETTE and self.app.COMMAND_PALETTE_BINDING in active:
+            _node, binding, enabled, _tooltip = active[self.app.COMMAND_PALETTE_BINDING]
+            palette = self._item(binding, enabled)
+        return tuple(items), palette
+
+    def _item(self, binding: Binding, enabled: bool) -> _Item:
+        return _Item(binding.key, self.app.get_key_display(binding), binding.description,
+                     enabled)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y != 0 or width <= 0:
+            return Strip.blank(width, self.rich_style)
+        if self._strip is None or self._strip[0] != width:
+            self._strip = (width, self._build(width))
+        return self._strip[1]
+
+    def _build(self, width: int) -> Strip:
+        base = self.rich_style
+        key = base + self.get_component_rich_style("keybar--key", partial=True)
+        text = base + self.get_component_rich_style("keybar--description", partial=True)
+        dim = self.get_component_rich_style("keybar--disabled", partial=True)
+        items, palette = self._items
+        self._hits = []
+
+        def pair(item: _Item, x: int) -> list[Segment]:
+            styles = (key + dim, text + dim) if not item.enabled else (key, text)
+            self._hits.append((x, x + _cells(item), item))
+            return [Segment(item.display, styles[0]), Segment(" " + item.description, styles[1])]
+
+        right: list[Segment] = []
+        if palette is not None:
+            right_width = _cells(palette)
+            right = [Segment("▏", base + Style(dim=True)),
+                     *pair(palette, width - right_width)]
+        room = width - Strip(right).cell_length
+        segments: list[Segment] = []
+        x = 0
+        for item in items:
+            cells = _cells(item)
+            if x + cells > room:
+                break
+            segments += pair(item, x)
+            segments.append(Segment(" ", base))
+            x += cells + 1
+        segments.append(Segment(" " * max(room - x, 0), base))
+        return Strip(segments + right).crop_extend(0, width, base)
+
+    def on_click(self, event: events.Click) -> None:
+        for start, end, item in self._hits:
+            if start <= event.x < end:
+                if item.enabled:
+                    self.app.simulate_key(item.key)
+                else:
+                    self.app.bell()
+                return
