@@ -230,6 +230,10 @@ from annotui.cli_labels import labels  # noqa: E402
 
 cli.add_command(labels)
 
+from annotui.cli_team import agree  # noqa: E402
+
+cli.add_command(agree)
+
 
 def main() -> None:
     # click itself turns a broken pipe (`annotui export | head -1`) into a quiet exit 1
