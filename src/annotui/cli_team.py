@@ -140,7 +140,7 @@ def alpha_table(result: Agreement, shown: set[str], colors: dict[str, str]) -> T
 @click.option("--annotator", "annotators", multiple=True,
               help="Only this annotator (repeatable; at least two).")
 @click.option("--done", "done_only", is_flag=True,
-              help="Only documents that both annotators (all, for α) marked done.")
+              help="Count a document for an annotator only if they marked it done.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="Tables to read, or one JSON object for scripts.")
 def agree(db_path: Path | None, labels: tuple[str, ...], annotators: tuple[str, ...],
