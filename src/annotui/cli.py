@@ -26,9 +26,22 @@ from annotui.cliutil import (
 from annotui.core.display import display_text
 from annotui.core.schema import StoreError
 
+# the default command's options that take a value: `annotui --db X info` is `info`
+_VALUE_OPTIONS = {"--db", "--annotator", "--encoding"}
+
 
 class UserErrors(DefaultGroup):
     """Turn every user-facing error into one line on stderr and exit 1, never a traceback."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # `annotui --db X info` means `annotui info --db X`, not "open a file called info"
+        if args and args[0].startswith("-") and args[0] not in ("-h", "--help", "--version"):
+            i = 0
+            while i < len(args) and args[i].startswith("-") and args[i] != "-":
+                i += 2 if args[i] in _VALUE_OPTIONS else 1
+            if i < len(args) and args[i] in self.commands:
+                args = [args[i], *args[:i], *args[i + 1:]]
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         from annotui.core.formats import FormatError
@@ -71,6 +84,9 @@ def open_cmd(paths: tuple[str, ...], db_path: Path | None, annotator: str | None
     """Open the reader, importing PATHs first (the default command)."""
     from annotui.core.bootstrap import prepare
 
+    missing = [p for p in paths if p != "-" and not Path(p).exists()]
+    if missing:
+        raise click.ClickException(f"{missing[0]}: no such file or directory")
     first = None
     if not readonly:
         try:
@@ -94,6 +110,11 @@ def open_cmd(paths: tuple[str, ...], db_path: Path | None, annotator: str | None
         store.close()
         if empty:
             raise StoreError(f"{store.path}: read-only and empty: nothing to show")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # a full-screen app on a pipe would draw into it and wait for keys that never come
+        raise click.ClickException(
+            "the reader needs a terminal (stdin and stdout are not one); to script,"
+            " use `annotui import` and `annotui export`")
     from annotui.tui.app import run
 
     sys.exit(run(store.path, store.annotator, first, readonly=readonly))

@@ -1,0 +1,73 @@
+"""The default command: options before a command name, a file that is not there, and a
+reader asked for without a terminal. None of these may start a full-screen app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _cli_support import SAMPLE, no_traceback, run
+
+from annotui.core.store import Store
+
+
+@pytest.fixture
+def never_opens(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Fails the test if the TUI would start; records nothing else."""
+    import annotui.tui.app as app_module
+
+    started: list[object] = []
+
+    def fake_run(*args: object, **kwargs: object) -> int:
+        started.append(args)
+        return 0
+
+    monkeypatch.setattr(app_module, "run", fake_run)
+    return started
+
+
+def test_options_before_a_command_name_still_run_that_command(tmp_path: Path,
+                                                               never_opens) -> None:
+    db = tmp_path / "a.db"
+    assert run("import", "--db", db, SAMPLE).exit_code == 0
+    result = run("--db", db, "info")
+    no_traceback(result)
+    assert result.exit_code == 0, result.stderr
+    assert "schema version" in result.stdout and str(db) in result.stdout
+    result = run("--db", db, "--annotator", "bob", "docs")
+    assert result.exit_code == 0 and "Aliyev" in result.stdout
+    assert never_opens == []
+
+
+def test_a_database_named_like_a_command_is_still_a_database(tmp_path: Path,
+                                                             monkeypatch, never_opens) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("--db", "info")  # the database file is called "info"
+    no_traceback(result)
+    assert (tmp_path / "info").exists()  # opened (and prepared) as a database
+    assert "no such file" not in (result.stderr or "")
+
+
+def test_opening_a_file_that_is_not_there_says_so_and_imports_nothing(
+        tmp_path: Path, never_opens) -> None:
+    db = tmp_path / "a.db"
+    result = run("--db", db, tmp_path / "typo.txt")
+    no_traceback(result)
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "typo.txt: no such file or directory" in lines[0], lines
+    assert never_opens == []
+    assert not db.exists() or not Store(db, annotator="ana").document_ids()
+
+
+def test_without_a_terminal_the_reader_refuses_in_one_line(tmp_path: Path,
+                                                           never_opens) -> None:
+    db = tmp_path / "a.db"
+    result = run("--db", db, SAMPLE)  # CliRunner: stdin and stdout are not terminals
+    no_traceback(result)
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert any("needs a terminal" in line for line in lines), lines
+    assert never_opens == []
+    with Store(db, annotator="ana") as store:  # what was asked to be imported is kept
+        assert len(store.document_ids()) == 1
