@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from annotui.core import text as tx
@@ -147,7 +147,7 @@ def split_sentences(record: ExportRecord) -> Iterator[ExportRecord]:
         yield ExportRecord(
             key=f"{record.key}#{i + 1}" + (f"-{j + 1}" if j > i else ""), title=record.title,
             text=text[start:end], annotator=record.annotator, status=record.status,
-            spans=[replace(s, start=s.start - start, end=s.end - start) for s in inside],
+            spans=[s._replace(start=s.start - start, end=s.end - start) for s in inside],
             meta={**record.meta, "document": record.key, "sentence": i + 1, "offset": start},
             document=record.key)
         i = j + 1

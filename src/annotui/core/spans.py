@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from operator import attrgetter
 
 from annotui.core.model import Span
 
 LONG = 4096  # code points: longer than any sentence, shorter than a chapter
 
 
-def order(span: Span) -> tuple[int, int, str, int]:
-    """Text order: the order of the reader, the panel and every export."""
-    return (span.start, span.end, span.label, span.id)
+# Text order: the order of the reader and the panel. A C-level key: sorting 100,000 spans
+# with a Python function as the key took most of opening a span-dense document.
+order: Callable[[Span], tuple[int, int, str, int]] = attrgetter("start", "end", "label", "id")
 
 
 class SpanIndex:

@@ -246,18 +246,22 @@ class Store(CorpusMixin, LabelsMixin):
 
     # -- spans -------------------------------------------------------------------
 
-    def spans(self, doc_id: int, annotator: str | None = None, *, everyone: bool = False
-              ) -> list[Span]:
-        """The spans of a document in text order: this annotator's, another's, or all."""
+    def spans(self, doc_id: int, annotator: str | None = None, *, everyone: bool = False,
+              ordered: bool = True) -> list[Span]:
+        """The spans of a document in text order: this annotator's, another's, or all.
+
+        ``ordered=False`` for a caller that sorts them itself (the reader's index): the
+        ORDER BY needs a temporary B-tree, a tenth of opening 100,000 spans.
+        """
         if everyone:
             where, args = "spans.document_id = ?", (doc_id,)
         else:
             where, args = "spans.document_id = ? AND spans.annotator = ?", (
                 doc_id, annotator or self.annotator)
-        rows = self.conn.execute(
-            f"SELECT {SPAN_COLUMNS} FROM {SPAN_FROM} WHERE {where} ORDER BY {SPAN_ORDER}", args
-        )
-        return [_span(r) for r in rows]
+        order = f" ORDER BY {SPAN_ORDER}" if ordered else ""
+        rows = self.conn.execute(f"SELECT {SPAN_COLUMNS} FROM {SPAN_FROM} WHERE {where}{order}",
+                                 args)
+        return list(map(Span._make, rows))
 
     def span(self, span_id: int) -> Span:
         row = self.conn.execute(

@@ -141,7 +141,7 @@ class MainScreen(DocumentActions, Screen[None]):
     def show_document(self, doc_id: int, cursor: int | None = None) -> None:
         self._save_position()
         self.doc = self.store.document(doc_id)
-        self.index = SpanIndex(self.store.spans(doc_id))
+        self.index = SpanIndex(self.store.spans(doc_id, ordered=False))
         if cursor is None:
             cursor = self.store.position(doc_id)
         self.reader.load(self.doc.text, self.index, self.store.labels(), cursor)

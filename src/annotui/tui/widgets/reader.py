@@ -280,6 +280,8 @@ class Reader(ScrollView, can_focus=True):
         return out
 
     def _invalidate(self, start: int, end: int) -> None:
+        if self._layout is None:
+            return  # not laid out yet: the first paint draws every row anyway
         rows = self.layout_.rows_for_range(start, max(end, start + 1))
         for row in rows:
             self._cache.pop(row, None)
@@ -287,7 +289,11 @@ class Reader(ScrollView, can_focus=True):
             self.refresh_lines(rows.start, len(rows))
 
     def _refresh_offsets(self, *offsets: int) -> None:
-        layout = self.layout_
+        if self._layout is None:
+            # before the first paint (a focus at mount): laying out here would wrap a
+            # 10 MB text at a guessed width, only to wrap it again at the real one
+            return
+        layout = self._layout
         for row in {layout.row_of(offset) for offset in offsets}:
             self.refresh_line(row)
 
