@@ -27,6 +27,7 @@ from annotui.core.search import Finder
 from annotui.core.spans import SpanIndex
 from annotui.core.store import Store
 from annotui.tui.screens.documents import DocumentActions
+from annotui.tui.screens.views import AnnotatorViews
 from annotui.tui.widgets.keybar import KeyBar
 from annotui.tui.widgets.legend import Legend
 from annotui.tui.widgets.reader import Reader
@@ -51,7 +52,7 @@ def _log_painted(span_id: int, span: Span | None) -> None:
         log.write(f"{span_id} {state}\n")
 
 
-class MainScreen(DocumentActions, Screen[None]):
+class MainScreen(DocumentActions, AnnotatorViews, Screen[None]):
     BINDINGS = [
         *LABEL_KEYS,
         Binding("tab", "next_span(1)", "next span", show=False, priority=True,
@@ -83,6 +84,8 @@ class MainScreen(DocumentActions, Screen[None]):
         Binding("o", "picker", "docs", id="doc.picker"),
         Binding("f", "focus_panel", "reader / span list", show=False, id="view.focus"),
         Binding("p", "toggle_panel", "panel", show=False, id="view.panel"),
+        Binding("A", "cycle_view", "whose spans: mine, everyone's, one annotator's",
+                show=False, id="view.annotators"),
         Binding("question_mark", "help", "help", id="app.help"),
         # ctrl+c quits too: over SSH it is what people press first (work is saved anyway)
         Binding("q,ctrl+c", "quit", "quit", key_display="q", id="app.quit"),
@@ -141,9 +144,10 @@ class MainScreen(DocumentActions, Screen[None]):
     def show_document(self, doc_id: int, cursor: int | None = None) -> None:
         self._save_position()
         self.doc = self.store.document(doc_id)
-        self.index = SpanIndex(self.store.spans(doc_id, ordered=False))
+        self.index = SpanIndex(self.view_spans(doc_id))
         if cursor is None:
             cursor = self.store.position(doc_id)
+        self.reader.me = self.painted_as_mine()
         self.reader.load(self.doc.text, self.index, self.store.labels(), cursor)
         self._cursor = self.reader.cursor
         self._refresh_panel()
@@ -168,7 +172,8 @@ class MainScreen(DocumentActions, Screen[None]):
         self.query_one(TopBar).show(
             title=self.doc.title, position=position, total=total, done=done,
             status=self.store.status(self.doc.id), annotator=self.store.annotator,
-            database=self.store.path.name, readonly=self.store.readonly)
+            database=self.store.path.name, readonly=self.store.readonly,
+            view=self.view_name())
 
     def _reload_span(self, span_id: int, current: int | None = None) -> None:
         """After a commit: read back the one span that changed (it may be gone), repaint
@@ -178,8 +183,7 @@ class MainScreen(DocumentActions, Screen[None]):
             span: Span | None = self.store.span(span_id)
         except StoreError:
             span = None
-        if span is not None and (span.document_id != self.doc.id
-                                 or span.annotator != self.store.annotator):
+        if span is not None and (span.document_id != self.doc.id or not self.in_view(span)):
             span = None
         self.index.replace(span_id, span)  # in place: the reader and panel share it
         changed = [(s.start, s.end) for s in (old, span) if s is not None]
@@ -198,7 +202,9 @@ class MainScreen(DocumentActions, Screen[None]):
         found = self.reader.index.at(self.reader.cursor)
         if not found and self.reader.cursor > 0:
             found = self.reader.index.at(self.reader.cursor - 1)
-        return found[0] if found else None
+        # in everyone's view, my span first: the edit keys act on it
+        mine = [s for s in found if s.annotator == self.store.annotator]
+        return (mine or found or [None])[0]
 
     def notify(self, message: str, *, title: str = "", severity="information",  # type: ignore[override]
                timeout: float | None = None, markup: bool = False) -> None:
@@ -286,6 +292,8 @@ class MainScreen(DocumentActions, Screen[None]):
     # -- labelling ------------------------------------------------------------------
 
     def action_label(self, number: int) -> None:
+        if not self.may_label():
+            return
         label = next((lb for lb in self.store.labels() if lb.key == str(number)), None)
         if label is None:
             self.notify(f"no label on key {number}: `annotui labels` to bind one",
@@ -313,6 +321,8 @@ class MainScreen(DocumentActions, Screen[None]):
         if span is None:
             self.notify("no span here to delete", severity="warning")
             return
+        if not self.may_change(span, "x"):
+            return
         if self._commit("deletion", lambda: self.store.delete_span(span.id)):
             self._reload_span(span.id)
             self.notify(f"deleted {span.label} span (u undoes)", timeout=3)
@@ -323,6 +333,8 @@ class MainScreen(DocumentActions, Screen[None]):
         span = self._span_under_cursor()
         if span is None:
             self.notify("no span here to relabel", severity="warning")
+            return
+        if not self.may_change(span, "r"):
             return
 
         def chosen(name: str | None) -> None:
@@ -338,6 +350,8 @@ class MainScreen(DocumentActions, Screen[None]):
         if span is None:
             self.notify("no span here to annotate", severity="warning")
             return
+        if not self.may_change(span, "n"):
+            return
 
         def written(note: str | None) -> None:
             if note is not None and self._commit(
@@ -349,7 +363,7 @@ class MainScreen(DocumentActions, Screen[None]):
 
     def action_move_edge(self, edge: str, direction: int) -> None:
         span = self._span_under_cursor()
-        if span is None:
+        if span is None or not self.may_change(span, "alt+arrows"):
             return
         text = self.doc.text
         start, end = span.start, span.end

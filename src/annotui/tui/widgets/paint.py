@@ -35,6 +35,7 @@ def label_styles(labels: list[Label]) -> dict[str, Style]:
 FALLBACK = Style(bgcolor="#777777", color="#000000")
 FOCUSED = Style(bold=True, italic=True)
 STACKED = Style(underline=True, bold=True)
+OTHERS = Style(underline=True)  # another annotator's span, in everyone's view
 
 
 def _pieces(layout: Layout, row_number: int, cuts: list[int]) -> list[tuple[int, int, str]]:
@@ -53,8 +54,13 @@ def _pieces(layout: Layout, row_number: int, cuts: list[int]) -> list[tuple[int,
 
 
 def paint_row(layout: Layout, row_number: int, index: SpanIndex, styles: dict[str, Style],
-              base: Style, highlight: int | None = None) -> list[tuple[int, int, str, Style]]:
-    """(start, end, text, style) pieces of a row with its spans painted (no cursor)."""
+              base: Style, highlight: int | None = None, me: str | None = None
+              ) -> list[tuple[int, int, str, Style]]:
+    """(start, end, text, style) pieces of a row with its spans painted (no cursor).
+
+    With ``me`` given (everyone's spans on screen), spans by others are underlined in
+    their label's colour instead of filled, so mine and theirs stay apart where they meet.
+    """
     row = layout.row(row_number)
     spans = index.overlapping(row.start, max(row.end, row.start + 1))
     cuts = sorted({edge for span in spans for edge in (span.start, span.end)})
@@ -64,10 +70,15 @@ def paint_row(layout: Layout, row_number: int, index: SpanIndex, styles: dict[st
         style = base
         if covering:
             covering.sort(key=lambda s: (s.end - s.start, s.start))
-            inner = covering[0]
-            style = base + styles.get(inner.label, FALLBACK)
-            if len(covering) > 1:
-                style += STACKED
+            mine = [s for s in covering if me is None or s.annotator == me]
+            theirs = [s for s in covering if me is not None and s.annotator != me]
+            if mine:
+                style = base + styles.get(mine[0].label, FALLBACK)
+                if len(mine) > 1:
+                    style += STACKED
+            if theirs:
+                colour = styles.get(theirs[0].label, FALLBACK).bgcolor
+                style += OTHERS if mine else OTHERS + Style(color=colour)
             if highlight is not None and any(s.id == highlight for s in covering):
                 style += FOCUSED
         out.append((start, end, shown, style))

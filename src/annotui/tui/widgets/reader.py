@@ -145,6 +145,7 @@ class Reader(ScrollView, can_focus=True):
         self.anchor: int | None = None
         self.sticky = False  # `v` mode: plain moves extend the selection
         self.highlight: int | None = None  # a span id shown as focused (from the panel)
+        self.me: str | None = None  # set: others' spans are painted apart from this one's
         self._layout: Layout | None = None
         self._styles: dict[str, Style] = {}
         self._cache: OrderedDict[int, list[tuple[int, int, str, Style]]] = OrderedDict()
@@ -240,7 +241,7 @@ class Reader(ScrollView, can_focus=True):
         segments = self._cache.get(row_number)
         if segments is None:
             segments = paint_row(layout, row_number, self.index, self._styles,
-                                 self.rich_style, self.highlight)
+                                 self.rich_style, self.highlight, self.me)
             self._cache[row_number] = segments
             if len(self._cache) > 400:
                 self._cache.popitem(last=False)

@@ -12,13 +12,15 @@ class TopBar(Static):
     _parts: tuple[Text, Text] = (Text(), Text())
 
     def show(self, *, title: str, position: int, total: int, done: int, status: str,
-             annotator: str, database: str, readonly: bool = False) -> None:
+             annotator: str, database: str, readonly: bool = False, view: str = "") -> None:
         left = Text(no_wrap=True)
         left.append(f" {position}/{total} ", style="bold reverse")
         left.append(" ")
         mark = {"done": "✓ ", "skipped": "⤼ "}.get(status, "")
         left.append(mark + one_line(title, 120), style="bold")
         right = Text(no_wrap=True)
+        if view:  # whose spans are shown, when not only mine
+            right.append(f"  {one_line(view, 40)}", style="bold reverse")
         right.append(f"  done {done}/{total}", style="green" if done == total else "")
         right.append(f" · {one_line(annotator, 20)}", style="italic")
         right.append(f" · {one_line(database, 24)}", style="dim")
