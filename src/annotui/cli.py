@@ -251,9 +251,10 @@ from annotui.cli_labels import labels  # noqa: E402
 
 cli.add_command(labels)
 
-from annotui.cli_team import agree  # noqa: E402
+from annotui.cli_team import agree, merge  # noqa: E402
 
 cli.add_command(agree)
+cli.add_command(merge)
 
 
 def main() -> None:

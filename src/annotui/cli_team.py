@@ -1,8 +1,10 @@
-"""``annotui agree``: inter-annotator agreement as rich tables or JSON.
+"""The team commands: ``annotui agree`` (inter-annotator agreement as rich tables or
+JSON) and ``annotui merge`` (other annotators' databases into this one).
 
-The numbers come from :mod:`annotui.core.agreement`, whose docstring defines each one;
-this module only picks, formats and prints them. Every name that comes from the database
-goes through ``display_text`` into a ``Text``, never into markup.
+The numbers come from :mod:`annotui.core.agreement`, whose docstring defines each one, and
+the merge rules from :mod:`annotui.core.merge`; this module only picks, formats and
+prints. Every name that comes from a database goes through ``display_text`` into a
+``Text``, never into markup.
 """
 
 from __future__ import annotations
@@ -13,13 +15,21 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from annotui.cliutil import db_option, open_store, out_console
+from annotui.cliutil import (
+    annotator_option,
+    db_option,
+    default_db_path,
+    err_console,
+    open_store,
+    out_console,
+)
 
 if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
     from annotui.core.agreement import Agreement
+    from annotui.core.merge import MergeReport
 
 # Krippendorff's rule of thumb: from .800 reliable, from .667 tentative conclusions only
 GOOD, FAIR = 0.8, 0.667
@@ -195,3 +205,111 @@ def agree(db_path: Path | None, labels: tuple[str, ...], annotators: tuple[str, 
     if result.single_documents:
         console.print(Text(f"{_plural(result.single_documents, 'document')} labelled by one"
                            " annotator only, not compared.", style="dim"))
+
+
+# -- merge -------------------------------------------------------------------------
+
+
+def merge_summary(report: MergeReport, target: str, dry_run: bool) -> list[Any]:
+    """A table per annotator (spans and statuses), then documents, labels, events and
+    every conflict, each resolved by the rule the README gives."""
+    from rich.table import Table
+    from rich.text import Text
+
+    title = f"{_name(report.source)} → {_name(target)}{' (dry run)' if dry_run else ''}"
+    table = Table(title=Text(title), title_justify="left")
+    table.add_column("annotator")
+    for column in ("spans\nadded", "spans\nalready here", "statuses\nadded",
+                   "statuses\nupdated", "statuses\nkept ours"):
+        table.add_column(column, justify="right")
+    for who, c in sorted(report.annotators.items()):
+        table.add_row(Text(_name(who)), f"{c.spans_added:,}", f"{c.spans_skipped:,}",
+                      f"{c.statuses_added:,}", f"{c.statuses_updated:,}",
+                      f"{c.statuses_kept:,}")
+    documents = (f"documents: {report.documents_new:,} new,"
+                 f" {report.documents_matched:,} already here (matched by text)")
+    added = ", ".join(f"{_name(name)}" + (f" (key {key})" if key else " (no key)")
+                      for name, _, key in report.labels_added)
+    lines = [documents, f"labels: {added or 'none new'}",
+             f"events: {report.events_added:,} added to the log,"
+             f" {report.events_skipped:,} already here"]
+    conflicts = []
+    for theirs, here in report.renamed:
+        conflicts.append(f"document key {_name(theirs)!r} is another text here:"
+                         f" stored as {_name(here)!r}")
+    if report.other_key:
+        conflicts.append(f"{_plural(report.other_key, 'matched document')} called"
+                         " differently there: our key, title and meta kept")
+    for name, asked, got in report.labels_added:
+        if asked and asked != got:
+            conflicts.append(f"label {_name(name)}: key {asked} is taken here, so it got"
+                             f" {'key ' + got if got else 'no key'}")
+    for name, what, ours, theirs in report.label_conflicts:
+        if what == "description":
+            conflicts.append(f"label {_name(name)}: another description there: ours kept")
+        else:
+            conflicts.append(f"label {_name(name)}: {what} {ours or 'none'} here,"
+                             f" {theirs or 'none'} there: ours kept")
+    if report.notes_updated or report.notes_kept:
+        conflicts.append(f"{_plural(report.notes_updated + report.notes_kept, 'span')} with"
+                         f" another note there: {report.notes_updated:,} newer there"
+                         f" (taken), {report.notes_kept:,} newer here (kept)")
+    kept = sum(c.statuses_kept for c in report.annotators.values())
+    updated = sum(c.statuses_updated for c in report.annotators.values())
+    if kept or updated:
+        many = kept + updated > 1
+        conflicts.append(f"{kept + updated:,} status{'es differ' if many else ' differs'}:"
+                         f" the newer one won ({updated:,} from there, {kept:,} ours)")
+    # no spans and no statuses there: no table, but still the title
+    printed: list[Any] = [table] if report.annotators else [Text(title, style="italic")]
+    printed.append(Text("\n".join(lines)))
+    if conflicts:
+        printed.append(Text("\n".join(f"conflict: {line}" for line in conflicts),
+                            style="yellow"))
+    return printed
+
+
+@click.command("merge")
+@click.argument("others", nargs=-1, required=True, type=click.Path(path_type=Path))
+@db_option
+@annotator_option
+@click.option("--dry-run", is_flag=True,
+              help="Say what would come in, and change nothing.")
+def merge(others: tuple[Path, ...], db_path: Path | None, annotator: str | None,
+          dry_run: bool) -> None:
+    """Bring other annotators' databases (OTHERS) into this one.
+
+    Each file is copied through SQLite's backup API first, so it may be open in another
+    annotui meanwhile, and is never written to. Documents are matched by their text;
+    spans, statuses and history keep their annotator; nothing comes in twice, so running
+    it again adds nothing. Everything lands in one transaction, or nothing does.
+    Conflicts (labels, keys, notes, statuses) are resolved by the README's rules and
+    listed in the summary.
+    """
+    import tempfile
+
+    from rich.text import Text
+
+    from annotui.core.merge import merge_sources, snapshots
+
+    target = db_path or default_db_path()
+    created = not target.exists()
+    console, status = out_console(), err_console()
+    # every OTHER is copied and checked before the target is opened (or created)
+    with snapshots(others, target) as sources, tempfile.TemporaryDirectory() as spare:
+        # a dry run into a database that does not exist yet: into an empty one instead
+        path = Path(spare) / "empty.db" if dry_run and created else target
+        with open_store(path, annotator) as store, status.status("merging") as spinner:
+            reports = merge_sources(store, sources, dry_run=dry_run, progress=lambda
+                                    source, phase: spinner.update(f"{source}: {phase}"))
+    for report in reports:
+        for renderable in merge_summary(report, target.name, dry_run):
+            console.print(renderable)
+    if dry_run:
+        console.print(Text("dry run: nothing was changed", style="bold"))
+    elif not any(report.changed for report in reports):
+        console.print(Text(f"nothing new: {_name(target.name)} had all of it already"))
+    elif created:
+        from annotui.core.display import one_line
+
+        console.print(Text(f"created {one_line(str(target), 1000)}"))
