@@ -252,6 +252,27 @@ def test_merged_events_keep_annotator_time_and_translate_ids(team: dict[str, Pat
             ("ana", "bob.db")]
 
 
+def test_span_rows_nested_in_an_event_are_translated_too(tmp_path: Path) -> None:
+    """An event may carry several span rows (``{"spans": [row, ...]}``, one undo step
+    for many spans): every row in it gets our ids."""
+    ana, _ = make(tmp_path / "ana.db", "ana", OTHER_TEXT, SAMPLE)
+    bob, (doc,) = make(tmp_path / "bob.db", "bob", SAMPLE)
+    bob.add_label("aside")
+    spans = [bob.add_span(doc, 0, 5, "aside"), bob.add_span(doc, 6, 9, "claim")]
+    rows = [history.span_row(bob.conn, s.id) for s in spans]
+    with bob.transaction():
+        bob._event("add_many", doc, after={"spans": rows})
+    bob.close()
+    merge(ana, [tmp_path / "bob.db"])
+    (after,) = [json.loads(a)["after"] for (a,) in ana.conn.execute(
+        "SELECT after FROM events WHERE json_extract(after, '$.action') = 'add_many'")]
+    ours = {(s.start, s.end): s for s in ana.spans(ana.document_ids()[1], "bob")}
+    assert [(r["id"], r["document_id"], r["label_id"]) for r in after["spans"]] == [
+        (ours[(0, 5)].id, ana.document_ids()[1], ana.label_id("aside")),
+        (ours[(6, 9)].id, ana.document_ids()[1], ana.label_id("claim"))]
+    ana.close()
+
+
 def test_spans_keep_their_timestamps(team: dict[str, Path]) -> None:
     with Store(team["bob"], annotator="bob", readonly=True) as bob:
         times = {(s.start, s.end, s.label): (s.created_at, s.updated_at)

@@ -345,10 +345,13 @@ class _Merger:
                                          "from": self.report.source})
 
     def _translate(self, state: Any) -> Any:
-        """Their ids in a before/after state -> ours (None where there is no such row)."""
+        """Their ids in a before/after state -> ours (None where there is no such row).
+        Recursive: a span row may sit inside a list (``{"spans": [row, ...]}``)."""
+        if isinstance(state, list):
+            return [self._translate(item) for item in state]
         if not isinstance(state, dict):
             return state
-        state = dict(state)
+        state = {name: self._translate(value) for name, value in state.items()}
         if "document_id" in state:  # a span row
             state["document_id"] = self.docs.get(state["document_id"])
             if "id" in state:
