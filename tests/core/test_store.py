@@ -1165,7 +1165,10 @@ def test_insert_spans_skips_duplicates_and_logs(store: Store, doc: int) -> None:
     assert (added, skipped) == (2, 1)
     assert store.label("brand-new").key == "4"
     logged = new_events(store, mark)
-    assert [e["action"] for e in logged] == ["import", "label-add", "import"]
+    # the new label first, then one event per span added, each holding the span's row
+    assert [e["action"] for e in logged] == ["label-add", "import", "import"]
+    stored = span_rows(store)
+    assert [e["after"] for e in logged[1:]] == [stored[e["span_id"]] for e in logged[1:]]
     before = everything(store)
     with pytest.raises(StoreError):
         store.insert_spans(doc, [(5, 6, "claim", "dave", None), (0, 999, "claim", "dave", None)])

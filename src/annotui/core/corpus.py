@@ -1,18 +1,44 @@
 """The store's corpus-wide side: reading documents for export and reports, checking the
-file, and bulk-adding imported spans and statuses. A mixin of :class:`Store`."""
+file, and bulk-adding imported documents, spans and statuses. A mixin of :class:`Store`.
+
+Imports write set-wise: ``executemany`` for the rows, and the ``import`` events built by
+SQLite from the rows just written (``INSERT ... SELECT``), so a batch costs a constant
+number of statements rather than a few per span.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
 from annotui.core import history
 from annotui.core.history import now
 from annotui.core.model import STATUSES, Document
 from annotui.core.schema import StoreError
+
+if TYPE_CHECKING:
+    from annotui.core.formats import Record
+
+# An imported span's event holds its row (history.SPAN_FIELDS), as JSON built by SQLite:
+# the same values as Store._event would write, without json.dumps' spaces
+_SPAN_AFTER = "json_object({})".format(
+    ", ".join(f"'{name}', \"{name}\"" for name in history.SPAN_FIELDS))
+
+
+@dataclass(slots=True)
+class Imported:
+    """What :meth:`CorpusMixin.import_records` stored."""
+
+    documents: list[tuple[int, bool]] = field(default_factory=list)  # (id, created) a record
+    renamed: list[tuple[int | None, str, str]] = field(default_factory=list)  # line, asked, got
+    spans_added: int = 0
+    spans_skipped: int = 0
+    statuses: int = 0
 
 
 class CorpusMixin:
@@ -24,6 +50,9 @@ class CorpusMixin:
                    before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
                    ref: int | None = None) -> int: ...
         def ensure_label(self, name: str) -> int: ...
+        def add_document(self, text: str, *, title: str | None = None, key: str | None = None,
+                         source: str | None = None, meta: dict[str, Any] | None = None
+                         ) -> tuple[int, bool]: ...
 
     def import_status(self, doc_id: int, annotator: str, status: str) -> None:
         """Record another annotator's status from an import or merge (not undoable)."""
@@ -83,30 +112,173 @@ class CorpusMixin:
                      ) -> tuple[int, int]:
         """Bulk-add imported spans (start, end, label, annotator, note); duplicates skipped.
 
-        Returns (added, skipped). Labels unknown to the database are created.
+        Returns (added, skipped). Labels unknown to the database are created first (each
+        with its ``label-add`` event), then the spans are written in one statement.
         """
-        added = skipped = 0
+        spans = list(spans)
         with self.transaction() as conn:
             length = conn.execute(
                 "SELECT length FROM documents WHERE id = ?", (doc_id,)
             ).fetchone()[0]
-            stamp = now()
-            label_ids: dict[str, int] = {}
-            for start, end, label, annotator, note in spans:
+            for start, end, *_ in spans:
                 if not (0 <= start < end <= length):
                     raise StoreError(f"span {start}-{end} is outside the text (0-{length})")
-                if label not in label_ids:
-                    label_ids[label] = self.ensure_label(label)
-                row = (doc_id, start, end, label_ids[label], annotator, note, stamp, stamp)
-                cursor = conn.execute(
-                    'INSERT OR IGNORE INTO spans (document_id, start, "end", label_id, annotator,'
-                    " note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
-                if cursor.rowcount:
-                    added += 1
-                    span_id = int(cursor.lastrowid or 0)
-                    # the event's copy of the row from the values in hand, not read back
-                    self._event("import", doc_id, span_id,
-                                after=dict(zip(history.SPAN_FIELDS, (span_id, *row), strict=True)))
-                else:
-                    skipped += 1
-        return added, skipped
+            label_ids = self._label_ids(span[2] for span in spans)
+            stamp = now()
+            added = self._add_span_rows([
+                (doc_id, start, end, label_ids[label], annotator, note, stamp, stamp)
+                for start, end, label, annotator, note in spans], stamp)
+        return added, len(spans) - added
+
+    def import_records(self, records: Sequence[Record], annotator: str) -> Imported:
+        """Store a batch of imported records set-wise, inside the caller's transaction.
+
+        The same outcome as adding each record's document, spans and status one by one
+        (one document per text, keys made unique, duplicate spans skipped, unknown labels
+        created, an ``import`` event per document and per span), in a constant number of
+        statements per batch instead of a few per span. Raises on anything a record could
+        be refused for; the caller then rolls back and stores the batch record by record,
+        to name the culprit and keep the rest.
+        """
+        conn = self.conn
+        stamp = now()
+        digests = [sha256(record.text.encode("utf-8")).hexdigest() for record in records]
+        found = dict(conn.execute(
+            "SELECT sha256, id FROM documents WHERE sha256 IN (SELECT value FROM json_each(?))",
+            (json.dumps(digests),)))
+        fresh: dict[str, int] = {}  # digest -> index of the row that creates it
+        rows: list[tuple[Any, ...]] = []
+        created = [False] * len(records)
+        wanted = [record.key or digest[:12] for record, digest in zip(records, digests,
+                                                                        strict=True)]
+        taken = {key for (key,) in conn.execute(
+            "SELECT key FROM documents WHERE key IN (SELECT value FROM json_each(?))",
+            (json.dumps(wanted),))}
+        position = conn.execute("SELECT coalesce(max(position), 0) FROM documents"
+                                ).fetchone()[0]
+        done = Imported()
+        for n, (record, digest, key) in enumerate(zip(records, digests, wanted, strict=True)):
+            if digest in found or digest in fresh:
+                continue
+            created[n] = True
+            key = self._unused_key(key, taken)
+            taken.add(key)
+            if record.key is not None and key != record.key:
+                done.renamed.append((record.line, record.key, key))
+            title = record.title
+            if title is None:
+                first = record.text.strip().split("\n", 1)[0].strip()
+                title = first[:80] or key
+            position += 1
+            fresh[digest] = len(rows)
+            rows.append((key, title, record.text, len(record.text), record.source, digest,
+                         json.dumps(record.meta, ensure_ascii=False) if record.meta else "{}",
+                         position, stamp))
+        if rows:
+            last = conn.execute("SELECT coalesce(max(id), 0) FROM documents").fetchone()[0]
+            conn.executemany(
+                "INSERT INTO documents (key, title, text, length, source, sha256, meta,"
+                " position, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            ids = [row[0] for row in conn.execute(
+                "SELECT id FROM documents WHERE id > ? ORDER BY id", (last,))]
+            if len(ids) != len(rows):
+                raise StoreError("documents were added by something else during the import")
+            found.update((digest, ids[index]) for digest, index in fresh.items())
+            # the same "after" as Store.add_document's event
+            conn.execute(
+                "INSERT INTO events (ts, annotator, document_id, action, after)"
+                " SELECT ?, ?, id, 'import', json_object('key', key, 'sha256', sha256)"
+                " FROM documents WHERE id > ? ORDER BY id",
+                (stamp, self.annotator, last))
+        label_ids = self._label_ids(s.label for record in records for s in record.spans)
+        span_rows = []
+        for record, digest, new in zip(records, digests, created, strict=True):
+            doc_id = found[digest]
+            done.documents.append((doc_id, new))
+            length = len(record.text)
+            who = record.annotator or annotator
+            for s in record.spans:
+                if not (0 <= s.start < s.end <= length):
+                    raise StoreError(f"span {s.start}-{s.end} is outside the text (0-{length})")
+                span_rows.append((doc_id, s.start, s.end, label_ids[s.label],
+                                  s.annotator or who, s.note, stamp, stamp))
+        done.spans_added = self._add_span_rows(span_rows, stamp)
+        done.spans_skipped = len(span_rows) - done.spans_added
+        for record, digest in zip(records, digests, strict=True):
+            done.statuses += self.import_record_status(found[digest], record, annotator)
+        return done
+
+    def import_record(self, record: Record, annotator: str, done: Imported) -> None:
+        """Store one imported record and add it to ``done`` (only once all of it is
+        stored): the slow path of :meth:`import_records`, to find which record a batch
+        fails on."""
+        doc_id, created = self.add_document(record.text, title=record.title, key=record.key,
+                                            source=record.source, meta=record.meta)
+        stored = record.key
+        if created and record.key is not None:
+            stored = self.conn.execute("SELECT key FROM documents WHERE id = ?",
+                                       (doc_id,)).fetchone()[0]
+        who = record.annotator or annotator
+        added = skipped = 0
+        if record.spans:
+            added, skipped = self.insert_spans(doc_id, [
+                (s.start, s.end, s.label, s.annotator or who, s.note) for s in record.spans])
+        statuses = self.import_record_status(doc_id, record, annotator)
+        if stored != record.key:
+            # joins on the id downstream would silently go wrong: say it
+            done.renamed.append((record.line, record.key or "", stored or ""))
+        done.documents.append((doc_id, created))
+        done.spans_added += added
+        done.spans_skipped += skipped
+        done.statuses += statuses
+
+    def import_record_status(self, doc_id: int, record: Record, annotator: str) -> int:
+        """Record an imported record's status if it says something; 1 if it was written."""
+        # a record without annotator saying "todo" says nothing; with one, it says that
+        # annotator has seen the document (export writes such records back the same way)
+        if record.status is None or not (record.annotator or record.status != "todo"):
+            return 0
+        who = record.annotator or annotator
+        row = self.conn.execute(
+            "SELECT status FROM statuses WHERE document_id = ? AND annotator = ?",
+            (doc_id, who)).fetchone()
+        # "todo" never overwrites work already marked done or skipped
+        if row is None or (row[0] != record.status and record.status != "todo"):
+            self.import_status(doc_id, who, record.status)
+            return 1
+        return 0
+
+    def _unused_key(self, key: str, taken: set[str]) -> str:
+        """``key``, or ``key-2``, ``key-3``... whichever is used neither in the database
+        nor in ``taken`` (the batch so far); as Store.add_document names a document."""
+        candidate, n = key, 1
+        while candidate in taken or (n > 1 and self.conn.execute(
+                "SELECT 1 FROM documents WHERE key = ?", (candidate,)).fetchone()):
+            n += 1
+            candidate = f"{key}-{n}"
+        return candidate
+
+    def _label_ids(self, names: Iterable[str]) -> dict[str, int]:
+        """Label name -> id for ``names``; the unknown ones are created, in order of first
+        appearance (so they get the free keys in the order a file uses them)."""
+        ids: dict[str, int] = dict(self.conn.execute("SELECT name, id FROM labels"))
+        for name in names:
+            if name not in ids:
+                ids[name] = self.ensure_label(name)
+        return ids
+
+    def _add_span_rows(self, rows: list[tuple[Any, ...]], stamp: str) -> int:
+        """INSERT OR IGNORE span rows (document_id, start, end, label_id, annotator, note,
+        created_at, updated_at) and an ``import`` event for each one added; returns how
+        many were added. Call inside a transaction."""
+        conn = self.conn
+        # AUTOINCREMENT and the write lock: every span added here gets an id above this
+        last = conn.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0]
+        conn.executemany(
+            'INSERT OR IGNORE INTO spans (document_id, start, "end", label_id, annotator,'
+            " note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        cursor = conn.execute(
+            "INSERT INTO events (ts, annotator, document_id, span_id, action, after)"
+            f" SELECT ?, ?, document_id, id, 'import', {_SPAN_AFTER}"
+            " FROM spans WHERE id > ? ORDER BY id", (stamp, self.annotator, last))
+        return int(cursor.rowcount)

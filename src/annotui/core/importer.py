@@ -3,15 +3,17 @@
 Each input is read by the reader its extension (or ``--format``) names; readers yield
 records and per-record errors, so a bad line or span is named with its line number and
 skipped while the rest of the file lands. Records are validated before anything is
-written, then written in batches (one transaction per batch, one savepoint per record):
-each document lands with its spans and status entirely or not at all, and a failing
-record never takes its neighbours with it. Importing the same input twice adds nothing:
-the store keeps one document per text and skips spans it already has.
+written, then written in batches, one transaction per batch, set-wise (see
+:meth:`Store.import_records`); a batch that something in it spoils is written again record
+by record under savepoints. Each document lands with its spans and status entirely or not
+at all, and a failing record never takes its neighbours with it. Importing the same input
+twice adds nothing: the store keeps one document per text and skips spans it has.
 """
 
 from __future__ import annotations
 
 import codecs
+import gc
 import os
 import sqlite3
 import stat
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from annotui.core.corpus import Imported
 from annotui.core.formats import (
     READERS,
     FormatError,
@@ -33,13 +36,17 @@ from annotui.core.formats import (
 from annotui.core.schema import StoreError
 from annotui.core.store import Store
 
-__all__ = ["BATCH_RECORDS", "ImportReport", "import_paths"]
+__all__ = ["BATCH_RECORDS", "FIRST_BATCH", "ImportReport", "import_paths"]
 
-# Records per transaction: big enough that commits (a few ms each with synchronous=FULL)
-# do not dominate a 100k-record import, small enough to keep the write lock brief and
-# memory flat. BATCH_CHARS bounds a batch of long documents the same way.
-BATCH_RECORDS = 200
-BATCH_CHARS = 8_000_000
+# Records per transaction: a file's first batch is small (its first documents show up at
+# once), each next one twice the last, up to BATCH_RECORDS: enough that commits (fsync)
+# vanish in a 100k-record import, few enough to hold the write lock well under a second
+# and keep memory flat. BATCH_CHARS bounds a batch of long documents the same way.
+FIRST_BATCH = 200
+BATCH_RECORDS = 2000
+BATCH_CHARS = 4_000_000
+# page cache while importing (KiB): a batch's pages stay in memory until its commit
+IMPORT_CACHE_KIB = 32_768
 # past this many messages for one file, the rest are only counted (a wrong file type
 # would otherwise print a line per line)
 MAX_ERRORS_PER_FILE = 50
@@ -283,6 +290,27 @@ def import_paths(
         raise FormatError(f"unknown encoding {encoding!r}") from None
     report = ImportReport()
     inputs = _plan(paths, fmt, report)
+    conn = store.conn
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
+    # the parsed JSON is millions of short-lived dicts and lists without cycles; the cycle
+    # collector would walk the growing heap over and over for nothing (5% of an import)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _import_inputs(store, inputs, report, fmt=fmt, encoding=encoding, stdin=stdin,
+                       progress=progress, annotator=annotator, options=options)
+    finally:
+        if collecting:
+            gc.enable()
+        conn.execute(f"PRAGMA cache_size = {int(cache)}")
+    return report
+
+
+def _import_inputs(store: Store, inputs: list[_Input], report: ImportReport, *,
+                   fmt: str | None, encoding: str, stdin: BinaryIO | None,
+                   progress: Callable[[int, int], None] | None, annotator: str | None,
+                   options: dict[str, Any] | None) -> None:
     total = sum(item.size for item in inputs)
     done = 0
     importer = _Importer(store, report, annotator or store.annotator, options)
@@ -312,7 +340,6 @@ def import_paths(
         done += stream.count if stream is not None else item.size
         total = max(total, done)
         _tick(progress, done, total)
-    return report
 
 
 def _stdin() -> BinaryIO:
@@ -348,6 +375,7 @@ class _Importer:
         source = Source(item.name, stream, item.path, item.key, encoding, self.options)
         batch: list[Record] = []
         chars = errors = records = 0
+        size = FIRST_BATCH
         for got in entry.read(source):
             if isinstance(got, RecordError):
                 errors += 1
@@ -363,9 +391,9 @@ class _Importer:
             records += 1
             batch.append(got)
             chars += len(got.text)
-            if len(batch) >= BATCH_RECORDS or chars >= BATCH_CHARS:
+            if len(batch) >= size or chars >= BATCH_CHARS:
                 self.write(item.name, batch)
-                batch, chars = [], 0
+                batch, chars, size = [], 0, min(size * 2, BATCH_RECORDS)
                 tick()
         if batch:
             self.write(item.name, batch)
@@ -376,70 +404,49 @@ class _Importer:
             self.file_error(item.name, "empty file, nothing imported")
 
     def write(self, name: str, batch: list[Record]) -> None:
-        """Write a batch in one transaction, each record under its own savepoint."""
-        conn = self.store.conn
-        tallies: list[tuple[int, bool, int, int, int]] = []
+        """Write a batch in one transaction: set-wise, or, when something in it is refused,
+        record by record under savepoints, so that only the culprit is lost."""
+        store, conn = self.store, self.store.conn
         failed: list[str] = []
-        renamed: list[tuple[int | None, str, str]] = []
         try:
-            with self.store.transaction():
-                for record in batch:
-                    conn.execute("SAVEPOINT annotui_import")
-                    try:
-                        self.renamed = []
-                        tallies.append(self.write_record(record))
-                        renamed.extend(self.renamed)
-                    except (StoreError, sqlite3.Error, ValueError) as exc:
-                        conn.execute("ROLLBACK TO annotui_import")
-                        failed.append(_message(name, record.line, f"not stored ({exc})"))
-                    finally:
-                        conn.execute("RELEASE annotui_import")
+            with store.transaction():
+                conn.execute("SAVEPOINT annotui_batch")
+                try:
+                    done = store.import_records(batch, self.annotator)
+                except (StoreError, sqlite3.Error, ValueError):
+                    conn.execute("ROLLBACK TO annotui_batch")
+                    done = None
+                finally:
+                    conn.execute("RELEASE annotui_batch")
+                if done is None:
+                    done = Imported()
+                    for record in batch:
+                        conn.execute("SAVEPOINT annotui_import")
+                        try:
+                            store.import_record(record, self.annotator, done)
+                        except (StoreError, sqlite3.Error, ValueError) as exc:
+                            conn.execute("ROLLBACK TO annotui_import")
+                            failed.append(_message(name, record.line, f"not stored ({exc})"))
+                        finally:
+                            conn.execute("RELEASE annotui_import")
         except StoreError as exc:
             # the commit itself failed (disk full, lock timeout): the batch is not stored
             self.file_error(name, f"{len(batch)} records not stored ({exc})",
                             batch[0].line)
             return
         report = self.report
-        for line, wanted, stored in renamed:
+        for line, wanted, stored in done.renamed:
             report.warnings.append(_message(
                 name, line, f"id {wanted!r} is already used by another text; stored as {stored!r}"))
         for message in failed:
             report.errors.append(message)
             report.records_rejected += 1
-        for doc_id, created, added, skipped, statuses in tallies:
+        for doc_id, created in done.documents:
             report._touch(doc_id)
             if created:
                 report.documents_added += 1
             else:
                 report.documents_present += 1
-            report.spans_added += added
-            report.spans_duplicate += skipped
-            report.statuses += statuses
-
-    def write_record(self, record: Record) -> tuple[int, bool, int, int, int]:
-        """Store one record: (document id, created, spans added, skipped, statuses set)."""
-        store = self.store
-        doc_id, created = store.add_document(record.text, title=record.title, key=record.key,
-                                             source=record.source, meta=record.meta)
-        if created and record.key is not None:
-            stored = store.conn.execute("SELECT key FROM documents WHERE id = ?",
-                                        (doc_id,)).fetchone()[0]
-            if stored != record.key:
-                # joins on the id downstream would silently go wrong: say it
-                self.renamed.append((record.line, record.key, stored))
-        who = record.annotator or self.annotator
-        added = skipped = statuses = 0
-        if record.spans:
-            added, skipped = store.insert_spans(doc_id, [
-                (s.start, s.end, s.label, s.annotator or who, s.note) for s in record.spans])
-        # a record without annotator saying "todo" says nothing; with one, it says that
-        # annotator has seen the document (export writes such records back the same way)
-        if record.status is not None and (record.annotator or record.status != "todo"):
-            row = store.conn.execute(
-                "SELECT status FROM statuses WHERE document_id = ? AND annotator = ?",
-                (doc_id, who)).fetchone()
-            # "todo" never overwrites work already marked done or skipped
-            if row is None or (row[0] != record.status and record.status != "todo"):
-                store.import_status(doc_id, who, record.status)
-                statuses = 1
-        return doc_id, created, added, skipped, statuses
+        report.spans_added += done.spans_added
+        report.spans_duplicate += done.spans_skipped
+        report.statuses += done.statuses
