@@ -120,6 +120,33 @@ def open_cmd(paths: tuple[str, ...], db_path: Path | None, annotator: str | None
     sys.exit(run(store.path, store.annotator, first, readonly=readonly))
 
 
+@cli.command("review")
+@db_option
+@click.option("--gold", default="gold", show_default=True,
+              help="The annotator the decisions are written as.")
+@click.option("--doc", "doc_key", help="Open this document (its key) first.")
+def review_cmd(db_path: Path | None, gold: str, doc_key: str | None) -> None:
+    """Adjudicate: every annotator's spans overlaid, disagreements first; accepted and
+    edited spans are written as the gold annotator (export them with --annotator gold)."""
+    store = open_store(db_path, gold, must_exist=True)
+    try:
+        if not store.document_ids():
+            raise StoreError(f"{store.path}: no documents to review")
+        first = None
+        if doc_key is not None:
+            found = store.document_by_key(doc_key)
+            if found is None:
+                raise StoreError(f"no document with key {doc_key!r} (`annotui docs` lists them)")
+            first = found.id
+    finally:
+        store.close()
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise click.ClickException("review needs a terminal (stdin and stdout are not one)")
+    from annotui.tui.app import run
+
+    sys.exit(run(store.path, gold, first, review=True))
+
+
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @db_option

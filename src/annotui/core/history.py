@@ -17,7 +17,7 @@ from typing import Any
 
 from annotui.core.schema import StoreError
 
-UNDOABLE = frozenset({"add", "delete", "relabel", "move", "note", "status"})
+UNDOABLE = frozenset({"add", "add_many", "delete", "relabel", "move", "note", "status"})
 SPAN_FIELDS = ("id", "document_id", "start", "end", "label_id", "annotator", "note",
                "created_at", "updated_at")
 
@@ -36,15 +36,16 @@ class Event:
 class Change:
     """What an undo or redo did, so the screen can move to it and say so."""
 
-    action: str          # the original action: add, delete, relabel, move, note, status
+    action: str          # the original action: add, add_many, delete, relabel, ...
     undone: bool         # True for an undo, False for a redo
     document_id: int
     span_id: int | None
     start: int | None    # where the affected span is (or was), for the cursor
 
     def describe(self) -> str:
-        verb = {"add": "label", "delete": "deletion", "relabel": "relabel", "move": "move",
-                "note": "note", "status": "status change"}[self.action]
+        verb = {"add": "label", "add_many": "accepting spans", "delete": "deletion",
+                "relabel": "relabel", "move": "move", "note": "note",
+                "status": "status change"}[self.action]
         return f"{'undid' if self.undone else 'redid'} {verb}"
 
 
@@ -108,19 +109,24 @@ def stacks(conn: sqlite3.Connection, doc_id: int, annotator: str
 
 def apply(conn: sqlite3.Connection, event: Event, *, reverse: bool, stamp: str) -> Change:
     """Reverse (undo) or re-apply (redo) one logged change."""
-    removing = (event.action == "add") == reverse
+    removing = (event.action in ("add", "add_many")) == reverse
+    if event.action == "add_many":  # several spans added in one step (review: accept all)
+        assert event.after is not None
+        rows = event.after["spans"]
+        for row in rows:
+            if removing:
+                conn.execute("DELETE FROM spans WHERE id = ?", (row["id"],))
+            else:
+                _insert(conn, row)
+        return Change(event.action, reverse, event.document_id, None,
+                      rows[0]["start"] if rows else None)
     if event.action in ("add", "delete"):
         row = event.after if event.action == "add" else event.before
         assert row is not None
         if removing:
             conn.execute("DELETE FROM spans WHERE id = ?", (event.span_id,))
         else:
-            if not conn.execute("SELECT 1 FROM labels WHERE id = ?",
-                                (row["label_id"],)).fetchone():
-                raise Gone("its label was removed")
-            columns = ", ".join(f'"{c}"' for c in row)
-            marks = ", ".join("?" for _ in row)
-            conn.execute(f"INSERT INTO spans ({columns}) VALUES ({marks})", tuple(row.values()))
+            _insert(conn, row)
         start = row["start"]
     elif event.action == "status":
         state = event.before if reverse else event.after
@@ -138,6 +144,14 @@ def apply(conn: sqlite3.Connection, event: Event, *, reverse: bool, stamp: str) 
         start = conn.execute("SELECT start FROM spans WHERE id = ?",
                              (event.span_id,)).fetchone()[0]
     return Change(event.action, reverse, event.document_id, event.span_id, start)
+
+
+def _insert(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
+    if not conn.execute("SELECT 1 FROM labels WHERE id = ?", (row["label_id"],)).fetchone():
+        raise Gone("its label was removed")
+    columns = ", ".join(f'"{c}"' for c in row)
+    marks = ", ".join("?" for _ in row)
+    conn.execute(f"INSERT INTO spans ({columns}) VALUES ({marks})", tuple(row.values()))
 
 
 def _annotator_of(conn: sqlite3.Connection, event: Event) -> str:

@@ -307,6 +307,25 @@ class Store(CorpusMixin, LabelsMixin):
             self._event("add", doc_id, span_id, after=history.span_row(conn, span_id))
         return self.span(span_id)
 
+    def add_spans(self, doc_id: int, ranges: list[tuple[int, int, str]]) -> list[Span]:
+        """Label several ranges as one change (one undo step): a reviewer accepting every
+        agreed span. Ranges this annotator already has with that label are skipped."""
+        added: list[dict[str, Any]] = []
+        with self.transaction() as conn:
+            stamp = now()
+            for start, end, label in ranges:
+                self._check_range(doc_id, start, end)
+                cursor = conn.execute(
+                    'INSERT OR IGNORE INTO spans (document_id, start, "end", label_id,'
+                    " annotator, note, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
+                    (doc_id, start, end, self.label_id(label), self.annotator, stamp, stamp))
+                if cursor.rowcount:
+                    added.append(history.span_row(conn, int(cursor.lastrowid or 0)))
+            if added:
+                self._event("add_many", doc_id, after={"spans": added})
+        return [self.span(row["id"]) for row in added]
+
     def delete_span(self, span_id: int) -> Span:
         with self.transaction() as conn:
             # read under the write lock: another window may have deleted it meanwhile

@@ -22,10 +22,11 @@ class AnnotuiApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, store: Store, doc_id: int | None = None, *,
-                 snap_words: bool = True) -> None:
+                 snap_words: bool = True, review: bool = False) -> None:
         super().__init__()
         self.store = store
         self.snap_words = snap_words
+        self.review = review
         self._doc_id = doc_id
 
     def on_mount(self) -> None:
@@ -39,8 +40,9 @@ class AnnotuiApp(App[int]):
                 doc_id, cursor = resume
             else:
                 doc_id = ids[0]
-        self.push_screen(MainScreen(self.store, doc_id, cursor or 0) if cursor is not None
-                         else MainScreen(self.store, doc_id, self.store.position(doc_id)))
+        if cursor is None:
+            cursor = self.store.position(doc_id)
+        self.push_screen(MainScreen(self.store, doc_id, cursor, review=self.review))
         # An SSH drop or a kill: every change is already committed, so just leave cleanly
         # (Textual restores the terminal on exit); 128 + signal number, as shells expect.
         loop = asyncio.get_running_loop()
@@ -69,11 +71,12 @@ class AnnotuiApp(App[int]):
                                 f"{keymap.key_text(binding)} — {binding.id}", run)
 
 
-def run(db_path: Path, annotator: str, doc_id: int | None, *, readonly: bool = False) -> int:
+def run(db_path: Path, annotator: str, doc_id: int | None, *, readonly: bool = False,
+        review: bool = False) -> int:
     """Open the TUI on a database; returns the exit code."""
     store = Store(db_path, annotator=annotator, readonly=readonly)
     try:
-        code = AnnotuiApp(store, doc_id).run()
+        code = AnnotuiApp(store, doc_id, review=review).run()
     finally:
         store.close()
     return code or 0

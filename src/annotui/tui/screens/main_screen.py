@@ -27,7 +27,8 @@ from annotui.core.search import Finder
 from annotui.core.spans import SpanIndex
 from annotui.core.store import Store
 from annotui.tui.screens.documents import DocumentActions
-from annotui.tui.screens.views import AnnotatorViews
+from annotui.tui.screens.review import ReviewActions
+from annotui.tui.screens.views import EVERYONE, AnnotatorViews
 from annotui.tui.widgets.keybar import KeyBar
 from annotui.tui.widgets.legend import Legend
 from annotui.tui.widgets.reader import Reader
@@ -52,7 +53,7 @@ def _log_painted(span_id: int, span: Span | None) -> None:
         log.write(f"{span_id} {state}\n")
 
 
-class MainScreen(DocumentActions, AnnotatorViews, Screen[None]):
+class MainScreen(DocumentActions, AnnotatorViews, ReviewActions, Screen[None]):
     BINDINGS = [
         *LABEL_KEYS,
         Binding("tab", "next_span(1)", "next span", show=False, priority=True,
@@ -84,6 +85,8 @@ class MainScreen(DocumentActions, AnnotatorViews, Screen[None]):
         Binding("o", "picker", "docs", id="doc.picker"),
         Binding("f", "focus_panel", "reader / span list", show=False, id="view.focus"),
         Binding("p", "toggle_panel", "panel", show=False, id="view.panel"),
+        Binding("a", "accept", "accept", id="review.accept"),
+        Binding("Y", "accept_agreed", "accept all agreed", id="review.accept_agreed"),
         Binding("A", "cycle_view", "whose spans: mine, everyone's, one annotator's",
                 show=False, id="view.annotators"),
         Binding("question_mark", "help", "help", id="app.help"),
@@ -91,8 +94,12 @@ class MainScreen(DocumentActions, AnnotatorViews, Screen[None]):
         Binding("q,ctrl+c", "quit", "quit", key_display="q", id="app.quit"),
     ]
 
-    def __init__(self, store: Store, doc_id: int, cursor: int = 0) -> None:
+    def __init__(self, store: Store, doc_id: int, cursor: int = 0, *,
+                 review: bool = False) -> None:
         super().__init__()
+        self.review = review
+        if review:  # the reviewer sees every annotator's spans over gold's own
+            self.view = EVERYONE
         self.store = store
         self.doc: Document = store.document(doc_id)
         self.index = SpanIndex()  # this annotator's spans here, shared with reader and panel
@@ -164,8 +171,7 @@ class MainScreen(DocumentActions, AnnotatorViews, Screen[None]):
         self.query_one(SpanList).show(self.index, self.doc.text, labels, self.store.annotator,
                                       current)
         self.query_one(Legend).show(labels, self.index.counts)
-        self.query_one("#spans-title", Static).update(f"spans · {len(self.index)}",
-                                                      layout=False)
+        self.query_one("#spans-title", Static).update(self.panel_title(), layout=False)
 
     def _refresh_topbar(self) -> None:
         position, total, done = self.store.progress(self.doc.id)
@@ -261,6 +267,8 @@ class MainScreen(DocumentActions, AnnotatorViews, Screen[None]):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("accept", "accept_agreed"):
+            return self.review  # review mode's keys: hidden and inert elsewhere
         if action in ("delete_span", "relabel", "note", "move_edge"):
             # asked live, so a key pressed before the footer caught up still works
             return True if self._span_under_cursor() is not None else None
@@ -386,6 +394,9 @@ class MainScreen(DocumentActions, AnnotatorViews, Screen[None]):
             self._reload_span(span.id, current=span.id)
 
     def action_next_span(self, direction: int) -> None:
+        if self.review:
+            self.review_step(direction)
+            return
         index = self.reader.index
         if not len(index):
             self.notify("no spans in this document yet", severity="information", timeout=2)
@@ -418,6 +429,8 @@ class MainScreen(DocumentActions, AnnotatorViews, Screen[None]):
             return
         if change.span_id is not None:
             self._reload_span(change.span_id)
+        elif change.action == "add_many":  # several spans at once: read the document again
+            self.show_document(self.doc.id, self.reader.cursor)
         if change.start is not None:
             self.reader.move_to(change.start)
         self._refresh_topbar()

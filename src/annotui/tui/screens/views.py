@@ -49,6 +49,8 @@ class AnnotatorViews:
         """What the header says: nothing for my own view."""
         if self.view is None:
             return ""
+        if self.view == EVERYONE and getattr(self, "review", False):
+            return f"review into {self.store.annotator}"
         if self.view == EVERYONE:
             return "everyone's spans"
         return f"{self.view}'s spans (read-only)"
