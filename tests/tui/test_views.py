@@ -120,3 +120,54 @@ async def test_with_no_one_else_the_view_key_says_so(tmp_path: Path) -> None:
         assert any("only your spans" in str(n.message) for n in app._notifications)
         assert app.screen.view is None
     store.close()
+
+
+async def test_agreement_screen_shows_the_pairs_and_closes(tmp_path: Path) -> None:
+    from annotui.tui.screens.agreement_screen import AgreementScreen
+
+    db = tmp_path / "v.db"
+    doc = seed(db)
+    store = Store(db, annotator="ann")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.press("equals_sign")
+        await pilot.pause()
+        assert isinstance(app.screen, AgreementScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = _plain(app.screen.tables, 110)
+        assert "ann · bob" in text and "exact" in text and "claim" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+    store.close()
+
+
+async def test_agreement_screen_with_one_annotator_says_why(tmp_path: Path) -> None:
+    from annotui.tui.screens.agreement_screen import AgreementScreen
+
+    store = Store(tmp_path / "solo.db", annotator="ann")
+    store.load_labels(ROOT / "data" / "labels.toml")
+    doc, _ = store.add_document(TEXT, title="solo")
+    store.add_span(doc, 0, 5, "claim")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.press("equals_sign")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, AgreementScreen)
+        text = _plain(app.screen.tables, 110)
+        assert "No two annotators" in text
+    store.close()
+
+
+def _plain(renderables: list[object], width: int) -> str:
+    import io
+
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    for renderable in renderables:
+        console.print(renderable)
+    return console.file.getvalue()  # type: ignore[attr-defined]

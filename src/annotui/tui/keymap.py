@@ -8,7 +8,7 @@ from textual.binding import Binding
 KEY_NAMES = {
     "slash": "/", "question_mark": "?", "right_square_bracket": "]",
     "left_square_bracket": "[", "delete": "delete", "escape": "escape",
-    "semicolon": ";", "comma": ",",
+    "semicolon": ";", "comma": ",", "equals_sign": "=",
 }
 
 

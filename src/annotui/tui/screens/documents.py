@@ -62,6 +62,11 @@ class DocumentActions:
 
         self.app.push_screen(PickerScreen(self.store, self.doc.id), picked)
 
+    def action_agreement(self) -> None:
+        from annotui.tui.screens.agreement_screen import AgreementScreen
+
+        self.app.push_screen(AgreementScreen(self.store.path))
+
     def action_help(self) -> None:
         from annotui.tui.screens.help_screen import HelpScreen
 

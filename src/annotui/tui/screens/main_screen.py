@@ -87,6 +87,8 @@ class MainScreen(DocumentActions, AnnotatorViews, ReviewActions, Screen[None]):
         Binding("p", "toggle_panel", "panel", show=False, id="view.panel"),
         Binding("a", "accept", "accept", id="review.accept"),
         Binding("Y", "accept_agreed", "accept all agreed", id="review.accept_agreed"),
+        Binding("equals_sign", "agreement", "agreement between annotators", show=False,
+                id="view.agreement"),
         Binding("A", "cycle_view", "whose spans: mine, everyone's, one annotator's",
                 show=False, id="view.annotators"),
         Binding("question_mark", "help", "help", id="app.help"),
