@@ -132,10 +132,10 @@ class SpanList(ScrollView, can_focus=True):
                 self.refresh_line(changed)
         if row is not None:
             top, height = self.scroll_offset.y, self.scrollable_content_region.height
-            if row < top:
-                self.scroll_to(y=row, animate=False)
-            elif height and row >= top + height:
-                self.scroll_to(y=row - height + 1, animate=False)
+            if row < top or (height and row >= top + height):
+                # centred, not edge-aligned: the next moves (often the next span in a
+                # span-dense text) stay on screen instead of scrolling the list each key
+                self.scroll_to(y=max(0, row - height // 2), animate=False)
 
     def _move(self, row: int) -> None:
         if not len(self.index):
