@@ -314,3 +314,26 @@ async def test_labelling_among_many_spans_lays_out_nothing(store, monkeypatch):
         assert counts["indexes"] == 0, counts
         assert counts["panel rows"] <= 3 * panel.scrollable_content_region.height, counts
         assert len(screen.index) == len(store.spans(doc)) == 3001
+
+
+async def test_resizing_back_reuses_the_layout_of_the_width_before(store, monkeypatch):
+    doc, _ = store.add_document(LINES, title="lines")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        r = next(s for s in app.screen_stack if isinstance(s, MainScreen)).query_one(Reader)
+        await pilot.pause()
+        first = r.layout_
+        work = spy_on(monkeypatch, app, store)
+        await pilot.resize_terminal(80, 30)
+        await pilot.pause()
+        narrow = r.layout_
+        assert narrow.width < first.width and work.layouts == 1, str(work)
+        await pilot.resize_terminal(*SIZE)  # back: the layout before, not a new wrap
+        await pilot.pause()
+        assert r.layout_ is first and work.layouts == 1, str(work)
+        await pilot.resize_terminal(80, 30)
+        await pilot.pause()
+        assert r.layout_ is narrow and work.layouts == 1, str(work)
+        await pilot.resize_terminal(70, 30)  # a third width is wrapped afresh
+        await pilot.pause()
+        assert work.layouts == 2, str(work)

@@ -147,6 +147,9 @@ class Reader(ScrollView, can_focus=True):
         self.highlight: int | None = None  # a span id shown as focused (from the panel)
         self.me: str | None = None  # set: others' spans are painted apart from this one's
         self._layout: Layout | None = None
+        # the layout at the width before: zooming a tmux pane in and out, or a split
+        # opened and closed, returns to it without wrapping a long text again
+        self._previous: Layout | None = None
         self._styles: dict[str, Style] = {}
         self._cache: OrderedDict[int, list[tuple[int, int, str, Style]]] = OrderedDict()
         self._goal_x: int | None = None
@@ -167,7 +170,7 @@ class Reader(ScrollView, can_focus=True):
         self.sticky = False
         self.highlight = None
         self.cursor = max(0, min(cursor, len(text)))
-        self._layout = None
+        self._layout = self._previous = None
         self._center_pending = True  # a document opens with its cursor a third down
         if self.size.width:
             self._relayout()  # else on_resize wraps it, once, at the real width
@@ -202,7 +205,10 @@ class Reader(ScrollView, can_focus=True):
         width = max(1, (self.scrollable_content_region.width or self.size.width or 80) - 1)
         if self._layout is not None and self._layout.width == width:
             return
-        self._layout = Layout(self.text, width)
+        if self._previous is not None and self._previous.width == width:
+            self._layout, self._previous = self._previous, self._layout
+        else:
+            self._layout, self._previous = Layout(self.text, width), self._layout
         self._rewrapped = True
         self._cache.clear()
         self.virtual_size = Size(width, self._layout.row_count)
