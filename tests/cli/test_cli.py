@@ -388,23 +388,18 @@ def test_export_to_a_file_is_atomic_and_equals_stdout(db: Path, tmp_path: Path) 
 
 
 def test_export_failing_midway_leaves_the_old_file_and_no_temp_file(
-        db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        db: Path, tmp_path: Path) -> None:
     _unicode_corpus(db, tmp_path)
     target = tmp_path / "out" / "corpus.jsonl"
     target.parent.mkdir()
     target.write_bytes(b"the old export\n")
-    from annotui.core.schema import StoreError
-
-    real = Store.iter_documents
-
-    def broken(self: Store):  # type: ignore[no-untyped-def]
-        for n, doc in enumerate(real(self)):
-            if n == 2:
-                raise StoreError("disk on fire")
-            yield doc
-
-    monkeypatch.setattr(Store, "iter_documents", broken)
-    user_error(run("export", "--db", db, "-o", target), "disk on fire")
+    # the third document's span now reaches past its text: the export refuses it there,
+    # after writing the first two documents' lines
+    with open_store(db) as store:
+        third = store.document_ids()[2]
+        store.conn.execute('UPDATE spans SET "end" = 10000000 WHERE id ='
+                           " (SELECT max(id) FROM spans WHERE document_id = ?)", (third,))
+    user_error(run("export", "--db", db, "-o", target), "is outside its text")
     assert target.read_bytes() == b"the old export\n"
     assert sorted(p.name for p in target.parent.iterdir()) == ["corpus.jsonl"]
 

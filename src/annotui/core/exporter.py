@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from annotui.core.formats import ExportReport, FormatError, writer
 from annotui.core.output import atomic_file, atomic_folder
+from annotui.core.records import ExportText
 from annotui.core.store import Store
 
 __all__ = ["export", "manifest"]
@@ -33,8 +33,11 @@ def export(store: Store, fmt: str = "jsonl", output: Path | None = None, *,
         with atomic_folder(output) as folder:
             report = entry.write(store, folder, **options)
     elif output is not None:
-        with atomic_file(output, binary=entry.mode == "binary") as stream:
-            report = entry.write(store, stream, **options)
+        with atomic_file(output, binary=True) as raw:
+            if entry.mode == "binary":
+                report = entry.write(store, raw, **options)
+            else:
+                report = _as_text(raw, lambda stream: entry.write(store, stream, **options))
     elif out is not None:
         report = entry.write(store, out, **options)
     elif entry.mode == "binary":
@@ -80,12 +83,17 @@ def _to_stdout(run: Any) -> ExportReport:
     if buffer is None:
         return run(sys.stdout)  # type: ignore[no-any-return]
     sys.stdout.flush()
-    stream = io.TextIOWrapper(buffer, encoding="utf-8", newline="\n")
+    return _as_text(buffer, run)
+
+
+def _as_text(raw: BinaryIO, run: Any) -> ExportReport:
+    """``run(stream)`` with an ExportText over ``raw``, which stays open afterwards."""
+    stream = ExportText(raw, encoding="utf-8", newline="\n")
     try:
         return run(stream)  # type: ignore[no-any-return]
     finally:
         try:
             stream.flush()
         finally:
-            # leave sys.stdout's buffer open for whoever writes next
+            # leave the file (or sys.stdout's buffer) open for whoever writes next
             stream.detach()

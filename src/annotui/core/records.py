@@ -7,18 +7,25 @@ every format. Records stream: one document is in memory at a time.
 
 from __future__ import annotations
 
+import io
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotui.core import text as tx
-from annotui.core.model import STATUSES, Span
+from annotui.core.model import STATUSES, Document, Span
 from annotui.core.schema import StoreError
 from annotui.core.store import Store
 
 UNITS = ("doc", "sentence")
+
+
+class ExportText(io.TextIOWrapper):
+    """The text stream ``annotui export`` hands a text writer: UTF-8, and ``"\\n"``
+    written as ``"\\n"`` on every platform. So a writer that has its output as UTF-8
+    bytes already may flush it and write them to ``buffer`` unchanged (the JSONL
+    writer does); any other text stream gets text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,13 @@ def check_span(span: Span, text: str, key: str) -> str:
     return text[span.start:span.end]
 
 
+def check_options(status: str | None, unit: str = "doc") -> None:
+    if status is not None and status not in STATUSES:
+        raise StoreError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
+    if unit not in UNITS:
+        raise StoreError(f"unknown unit {unit!r} (one of {', '.join(UNITS)})")
+
+
 def iter_records(store: Store, *, annotator: str | None = None, status: str | None = None,
                  labels: Iterable[str] | None = None, unit: str = "doc"
                  ) -> Iterator[ExportRecord]:
@@ -85,10 +99,7 @@ def iter_records(store: Store, *, annotator: str | None = None, status: str | No
     exactly one per document. ``status`` keeps records with that status; ``labels``
     keeps spans with those labels; ``unit="sentence"`` splits each record into sentences.
     """
-    if status is not None and status not in STATUSES:
-        raise StoreError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
-    if unit not in UNITS:
-        raise StoreError(f"unknown unit {unit!r} (one of {', '.join(UNITS)})")
+    check_options(status, unit)
     keep = set(labels) if labels else None
     with read_snapshot(store):
         for doc in store.iter_documents():
@@ -104,21 +115,30 @@ def iter_records(store: Store, *, annotator: str | None = None, status: str | No
                 record_status = statuses.get(name, "todo") if name is not None else "todo"
                 if status is not None and record_status != status:
                     continue
-                spans = [s for s in by_annotator.get(name or "", [])
-                         if keep is None or s.label in keep]
-                spans.sort(key=lambda s: (s.start, s.end, s.label, s.annotator))
-                for span in spans:
-                    check_span(span, doc.text, doc.key)
-                record = ExportRecord(doc.key, doc.title, doc.text, spans, name,
-                                      record_status, meta)
+                record = make_record(doc, name, record_status,
+                                     by_annotator.get(name or "", []), keep, meta)
                 if unit == "sentence":
                     yield from split_sentences(record)
                 else:
                     yield record
 
 
+def make_record(doc: Document, name: str | None, status: str, spans: list[Span],
+                keep: set[str] | None, meta: dict[str, Any] | None = None) -> ExportRecord:
+    """One document as ``name`` labelled it (spans: that annotator's, in any order)."""
+    spans = [s for s in spans if keep is None or s.label in keep]
+    spans.sort(key=lambda s: (s.start, s.end, s.label, s.annotator))
+    for span in spans:
+        check_span(span, doc.text, doc.key)
+    if meta is None:
+        meta = export_meta(doc.meta, doc.title, doc.source)
+    return ExportRecord(doc.key, doc.title, doc.text, spans, name, status, meta)
+
+
 def split_sentences(record: ExportRecord) -> Iterator[ExportRecord]:
     """Sentence examples with spans re-based; sentences joined by a span stay together."""
+    from annotui.core import text as tx  # the sentence splitter: only this needs it
+
     text = record.text
     pieces = tx.sentence_bounds(text, 0, len(text))
     if not pieces:

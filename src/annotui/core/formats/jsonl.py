@@ -28,13 +28,13 @@ from annotui.core.formats import (
 )
 from annotui.core.labels import NAME
 from annotui.core.model import STATUSES
-from annotui.core.records import ExportRecord, filters, iter_records
+from annotui.core.records import ExportRecord, ExportText, filters, iter_records
 from annotui.core.text import DecodeError, normalize_bytes, normalize_text
 
 if TYPE_CHECKING:
     from annotui.core.store import Store
 
-__all__ = ["dumps_line", "parse_record", "read_jsonl", "write_jsonl"]
+__all__ = ["dumps_line", "parse_record", "read_jsonl", "write_jsonl", "write_records"]
 
 BOM = codecs.BOM_UTF8
 # only an escaped surrogate can make json.loads return a string SQLite cannot store
@@ -306,16 +306,39 @@ def record_dict(record: ExportRecord) -> dict[str, Any]:
 
 def write_jsonl(store: Store, out: TextIO, **options: Any) -> ExportReport:
     """Stream the corpus as JSONL: one line per document and annotator, corpus order
-    (see :func:`annotui.core.records.iter_records` for the options)."""
+    (see :func:`annotui.core.records.iter_records` for the options).
+
+    The lines are built by SQLite from one query (see :mod:`._jsonl_sql`), records it
+    cannot build exactly by :func:`write_records`' code; sentence examples, which only
+    Python can cut, by :func:`write_records` itself.
+    """
+    chosen = filters(options)
+    if chosen.pop("unit", "doc") != "doc":
+        return write_records(store, out, **options)
+    from annotui.core.formats._jsonl_sql import write_lines
+
+    if isinstance(out, ExportText):  # the lines are UTF-8 already: no decode, no encode
+        out.flush()
+        return write_lines(store, out.buffer.write, _python_line, **chosen)
+    return write_lines(store, lambda line: out.write(line.decode("utf-8")), _python_line,
+                       **chosen)
+
+
+def write_records(store: Store, out: TextIO, **options: Any) -> ExportReport:
+    """:func:`write_jsonl` done in Python, record by record (json.dumps per line)."""
     report = ExportReport()
     last_key = None
     for record in iter_records(store, **filters(options)):
-        out.write(dumps_line(record_dict(record)) + "\n")
+        out.write(_python_line(record) + "\n")
         report.records += 1
         report.spans += len(record.spans)
         report.documents += record.document_key != last_key
         last_key = record.document_key
     return report
+
+
+def _python_line(record: ExportRecord) -> str:
+    return dumps_line(record_dict(record))
 
 
 def hf_features() -> Any:
