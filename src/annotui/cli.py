@@ -283,6 +283,10 @@ from annotui.cli_team import agree, merge  # noqa: E402
 cli.add_command(agree)
 cli.add_command(merge)
 
+from annotui.cli_serve import serve  # noqa: E402
+
+cli.add_command(serve)
+
 
 def main() -> None:
     # click itself turns a broken pipe (`annotui export | head -1`) into a quiet exit 1
