@@ -126,7 +126,7 @@ def read_jsonl(source: Source) -> Iterator[Record | RecordError]:
         except RecursionError:
             yield RecordError("invalid JSON (nested too deeply)", number)
             continue
-        if _SURROGATE_ESCAPE.search(line):
+        if "\\u" in line and _SURROGATE_ESCAPE.search(line):  # "in": a fast first look
             try:
                 json.dumps(obj, ensure_ascii=False).encode("utf-8")
             except UnicodeEncodeError as exc:
