@@ -287,6 +287,10 @@ from annotui.cli_serve import serve  # noqa: E402
 
 cli.add_command(serve)
 
+from annotui.cli_suggest import suggest  # noqa: E402
+
+cli.add_command(suggest)
+
 
 def main() -> None:
     # click itself turns a broken pipe (`annotui export | head -1`) into a quiet exit 1

@@ -59,7 +59,7 @@ def test_blank_file_becomes_the_latest_schema(tmp_path: Path) -> None:
         tables = {r[0] for r in store.conn.execute(
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
         assert {"documents", "labels", "spans", "statuses", "events", "positions",
-                "span_texts"} <= tables
+                "span_texts", "suggestions", "suggestion_texts"} <= tables
     assert pragma(path, "user_version") == SCHEMA_VERSION
 
 
@@ -128,52 +128,126 @@ def test_two_connections_opening_a_new_file_both_succeed(tmp_path: Path) -> None
         second.close()
 
 
+def _version_one_file(path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    """A database as annotui wrote it before migration 2 (suggestions): labels, a document,
+    a span, a status and their events. Returns the document's id."""
+    with monkeypatch.context() as patch:
+        patch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
+        patch.setattr(schema, "SCHEMA_VERSION", 1)
+        with Store(path, annotator="alice") as store:
+            assert store.schema_version == 1
+            store.load_labels(LABELS)
+            doc, _ = store.add_document("some text to keep")
+            store.add_span(doc, 0, 4, "claim")
+            store.set_status(doc, "done")
+    assert pragma(path, "user_version") == 1
+    return doc
+
+
+def _rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+                for table in ("documents", "labels", "spans", "statuses", "events")}
+    finally:
+        conn.close()
+
+
+def test_the_real_migration_2_adds_suggestions_to_a_version_1_file_after_a_backup(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "a.db"
+    doc = _version_one_file(path, monkeypatch)
+    before = _rows(path)
+    with Store(path, annotator="alice") as store:
+        assert store.schema_version == SCHEMA_VERSION >= 2
+        tables = {r[0] for r in store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+        assert {"suggestions", "suggestion_texts"} <= tables
+        indexes = {r[1] for r in store.conn.execute("PRAGMA index_list(suggestions)")}
+        assert {"suggestions_unique", "suggestions_status", "suggestions_position"} <= indexes
+        fks = {(r[2], r[3]) for r in store.conn.execute(
+            "PRAGMA foreign_key_list(suggestions)")}
+        assert {("documents", "document_id"), ("labels", "label_id")} <= fks
+        # the old data is all there and still works
+        assert [(s.start, s.end, s.label) for s in store.spans(doc)] == [(0, 4, "claim")]
+        assert store.status(doc) == "done"
+        store.add_suggestions(doc, [(5, 9, "claim", "pattern", "test", 1.0)])
+        assert [s.label for s in store.suggestions(doc)] == ["claim"]
+    assert _rows(tmp_path / "a.db.v1.bak") == before
+    assert pragma(tmp_path / "a.db.v1.bak", "user_version") == 1
+
+
 def test_migration_from_an_old_version_keeps_a_backup(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A future migration 2 runs on a version-1 file; a .v1.bak copy is made first."""
+    """A future migration (one past the latest) runs on a file at the latest version; a
+    .v<latest>.bak copy is made first."""
     path = tmp_path / "a.db"
+    current = SCHEMA_VERSION
     with Store(path, annotator="alice") as store:
         store.load_labels(LABELS)
         doc, _ = store.add_document("some text")
         store.add_span(doc, 0, 4, "claim")
 
-    def m002(conn: sqlite3.Connection) -> None:
+    def future(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE documents ADD COLUMN language TEXT")
 
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, ("language", m002)])
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, ("language", future)])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current + 1)
     conn = connect(path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == current + 1
         columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
         assert "language" in columns
         assert conn.execute("SELECT count(*) FROM spans").fetchone()[0] == 1
     finally:
         conn.close()
-    backup = tmp_path / "a.db.v1.bak"
+    backup = tmp_path / f"a.db.v{current}.bak"
     assert backup.exists()
-    assert pragma(backup, "user_version") == 1
+    assert pragma(backup, "user_version") == current
 
 
 def test_a_failing_migration_leaves_the_file_at_its_old_version(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "a.db"
     Store(path, annotator="alice").close()
+    current = SCHEMA_VERSION
 
     def broken(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE documents ADD COLUMN half_done TEXT")
         raise RuntimeError("boom")
 
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, ("broken", broken)])
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current + 1)
+    with pytest.raises(RuntimeError):
+        connect(path)
+    monkeypatch.undo()
+    assert pragma(path, "user_version") == current
+    conn = sqlite3.connect(path)
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+    conn.close()
+    assert "half_done" not in columns
+
+
+def test_a_failing_migration_after_the_real_one_rolls_both_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A version-1 file and two pending migrations (the real 2, a broken 3): all or none."""
+    path = tmp_path / "a.db"
+    _version_one_file(path, monkeypatch)
+
+    def broken(conn: sqlite3.Connection) -> None:
+        raise RuntimeError("boom")
+
+    migrations = [*schema.MIGRATIONS, ("broken", broken)]
+    monkeypatch.setattr(schema, "MIGRATIONS", migrations)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(migrations))
     with pytest.raises(RuntimeError):
         connect(path)
     monkeypatch.undo()
     assert pragma(path, "user_version") == 1
     conn = sqlite3.connect(path)
-    columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
-    assert "half_done" not in columns
+    assert "suggestions" not in tables
 
 
 # -- files that are not ours are refused and untouched ------------------------------

@@ -1,9 +1,10 @@
 """Child processes of test_faults: each mode does one thing and reports on stdout.
 
-``migrate PATH WHERE``: opens PATH with a patched annotui that knows a migration 2; with
-WHERE = ``migration`` it prints MIGRATING in the middle of migration 2 (after some of its
-changes) and sleeps there; with WHERE = ``backup`` it prints BACKUP while ``VACUUM INTO``
-is writing the ``.v1.bak`` copy (under that name or a temporary one) and sleeps there;
+``migrate PATH WHERE``: opens PATH (a file at the latest schema, N) with a patched annotui
+that knows one more migration, N + 1; with WHERE = ``migration`` it prints MIGRATING in the
+middle of that migration (after some of its changes) and sleeps there; with WHERE =
+``backup`` it prints BACKUP while ``VACUUM INTO`` is writing the ``.vN.bak`` copy (under
+that name or a temporary one) and sleeps there;
 with ``none`` it migrates and prints MIGRATED. The parent kills it with SIGKILL where it sleeps.
 
 ``disk PATH LIMIT``: limits the size of any file it writes to LIMIT bytes
@@ -28,7 +29,7 @@ from annotui.core.schema import StoreError
 from annotui.core.store import Store
 
 
-def _m002_slow(conn: sqlite3.Connection) -> None:
+def _m_next_slow(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE spans ADD COLUMN confidence REAL")
     conn.execute("UPDATE spans SET confidence = 0.5")
     conn.execute("CREATE TABLE reviews (span_id INTEGER, verdict TEXT)")
@@ -40,16 +41,17 @@ def _m002_slow(conn: sqlite3.Connection) -> None:
 
 def migrate(path: str, where: str) -> None:
     os.environ["FAULT_WHERE"] = where
-    schema.MIGRATIONS.append(("slow", _m002_slow))
+    old = schema.SCHEMA_VERSION  # the version of the file, and of its backup's name
+    schema.MIGRATIONS.append(("slow", _m_next_slow))
     schema.SCHEMA_VERSION = len(schema.MIGRATIONS)
     if where == "backup":
         folder, name = os.path.split(os.path.abspath(path))
         real_connect = sqlite3.connect
 
         def copy_started() -> bool:
-            # the .v1.bak, or a temporary name it is first written under
+            # the .vN.bak, or a temporary name it is first written under
             for entry in os.scandir(folder):
-                if f"{name}.v1.bak" in entry.name and not entry.name.endswith("-journal") \
+                if f"{name}.v{old}.bak" in entry.name and not entry.name.endswith("-journal") \
                         and entry.stat().st_size > 0:
                     return True
             return False

@@ -29,7 +29,7 @@ import pytest
 
 from annotui import resources
 from annotui.core.importer import import_paths
-from annotui.core.schema import StoreError
+from annotui.core.schema import SCHEMA_VERSION, StoreError
 from annotui.core.store import Store
 
 HERE = Path(__file__).parent
@@ -308,32 +308,32 @@ def test_kill_9_during_a_migration_rolls_it_back_after_a_backup(tmp_path: Path) 
     before = before_state(db)
     rows = dump(db)
     child = _worker("migrate", db, "migration")
-    _read_until(child, "MIGRATING")  # migration 2 has altered spans and made a table
+    _read_until(child, "MIGRATING")  # the next migration has altered spans, made a table
     _kill(child)
     # the whole migration is one transaction: nothing of it is left
     with Store(db, annotator="checker") as store:
-        assert store.schema_version == 1
+        assert store.schema_version == SCHEMA_VERSION
     assert "confidence" not in _columns(db, "spans")
     assert _columns(db, "reviews") == []
     assert dump(db) == rows
     assert before_state(db) == before
     assert_healthy(db)
-    backup = db.with_name("migrate.db.v1.bak")
+    backup = db.with_name(f"migrate.db.v{SCHEMA_VERSION}.bak")
     assert backup.exists()
     assert dump(backup) == rows
-    assert count(backup, "PRAGMA user_version") == 1
+    assert count(backup, "PRAGMA user_version") == SCHEMA_VERSION
     # and the next start migrates for good
     again = _worker("migrate", db, "none")
     line = _read_until(again, "MIGRATED")
     again.communicate()
-    assert line.split() == ["MIGRATED", "2"]
+    assert line.split() == ["MIGRATED", str(SCHEMA_VERSION + 1)]
     assert "confidence" in _columns(db, "spans")
     assert dump(backup) == rows
 
 
 def test_kill_9_while_the_migration_backup_is_written_still_leaves_a_valid_backup(
         tmp_path: Path) -> None:
-    """VACUUM INTO writes the .v1.bak in place: a kill half-way leaves a partial file,
+    """VACUUM INTO writes the .v<N>.bak in place: a kill half-way leaves a partial file,
     and the next start must not take it for the backup."""
     db = tmp_path / "migrate.db"
     seed(db)
@@ -349,16 +349,16 @@ def test_kill_9_while_the_migration_backup_is_written_still_leaves_a_valid_backu
     again = _worker("migrate", db, "none")
     line = _read_until(again, "MIGRATED")
     again.communicate()
-    assert line.split() == ["MIGRATED", "2"]
+    assert line.split() == ["MIGRATED", str(SCHEMA_VERSION + 1)]
     # restoring the backup the way a user would: copy the file, open it
-    backup = db.with_name("migrate.db.v1.bak")
+    backup = db.with_name(f"migrate.db.v{SCHEMA_VERSION}.bak")
     restored = tmp_path / "restored.db"
     shutil.copy(backup, restored)
     try:
         copy = dump(restored)
     except sqlite3.DatabaseError as exc:
-        raise AssertionError(f"the .v1.bak left by the killed attempt was kept: {exc}") from None
-    assert copy == rows, "the .v1.bak is not a copy of the version-1 data"
+        raise AssertionError(f"the backup left by the killed attempt was kept: {exc}") from None
+    assert copy == rows, "the backup is not a copy of the old version's data"
 
 
 # ------------------------------------------------------- a third party holds the lock

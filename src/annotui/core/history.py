@@ -17,7 +17,8 @@ from typing import Any
 
 from annotui.core.schema import StoreError
 
-UNDOABLE = frozenset({"add", "add_many", "delete", "relabel", "move", "note", "status"})
+UNDOABLE = frozenset({"add", "add_many", "delete", "relabel", "move", "note", "status",
+                      "accept", "reject"})
 SPAN_FIELDS = ("id", "document_id", "start", "end", "label_id", "annotator", "note",
                "created_at", "updated_at")
 
@@ -41,11 +42,15 @@ class Change:
     document_id: int
     span_id: int | None
     start: int | None    # where the affected span is (or was), for the cursor
+    count: int = 1       # how many spans or suggestions it touched
 
     def describe(self) -> str:
+        plural = "s" if self.count != 1 else ""
         verb = {"add": "label", "add_many": "accepting spans", "delete": "deletion",
                 "relabel": "relabel", "move": "move", "note": "note",
-                "status": "status change"}[self.action]
+                "status": "status change",
+                "accept": f"accepting {self.count} suggestion{plural}",
+                "reject": f"rejecting {self.count} suggestion{plural}"}[self.action]
         return f"{'undid' if self.undone else 'redid'} {verb}"
 
 
@@ -109,6 +114,8 @@ def stacks(conn: sqlite3.Connection, doc_id: int, annotator: str
 
 def apply(conn: sqlite3.Connection, event: Event, *, reverse: bool, stamp: str) -> Change:
     """Reverse (undo) or re-apply (redo) one logged change."""
+    if event.action in ("accept", "reject"):
+        return _apply_decision(conn, event, reverse=reverse, stamp=stamp)
     removing = (event.action in ("add", "add_many")) == reverse
     if event.action == "add_many":  # several spans added in one step (review: accept all)
         assert event.after is not None
@@ -156,3 +163,50 @@ def _insert(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
 
 def _annotator_of(conn: sqlite3.Connection, event: Event) -> str:
     return conn.execute("SELECT annotator FROM events WHERE id = ?", (event.id,)).fetchone()[0]
+
+
+# -- suggestions -----------------------------------------------------------------------
+#
+# Accepting or rejecting suggestions is one event, "accept" or "reject", whose ``after`` is
+# ``{"suggestions": [item, ...]}`` (one item, or every one an "accept all" decided). An
+# item is ``{"suggestion": id, "start", "end", "span": row or None, "existing": id or
+# None}``: ``span`` is the span row an accept created, ``existing`` the span that was
+# already there (then nothing is created, and undo deletes nothing). Undo deletes the
+# created spans and puts the suggestions back to open; redo re-inserts the same span rows
+# (same ids) and decides the suggestions again.
+
+
+def set_suggestion(conn: sqlite3.Connection, suggestion_id: int, status: str,
+                   span_id: int | None, stamp: str) -> bool:
+    """Write a suggestion's decision; False if it no longer exists (purged with its label)."""
+    cursor = conn.execute(
+        "UPDATE suggestions SET status = ?, span_id = ?, updated_at = ? WHERE id = ?",
+        (status, span_id, stamp, suggestion_id))
+    return cursor.rowcount > 0
+
+
+def _apply_decision(conn: sqlite3.Connection, event: Event, *, reverse: bool,
+                    stamp: str) -> Change:
+    assert event.after is not None
+    items = event.after["suggestions"]
+    touched = 0
+    for item in items:
+        row = item.get("span")
+        if reverse:
+            if row is not None:
+                conn.execute("DELETE FROM spans WHERE id = ?", (row["id"],))
+            touched += set_suggestion(conn, item["suggestion"], "open", None, stamp)
+            continue
+        span_id = item.get("existing")
+        if row is not None:
+            _insert(conn, row)  # raises Gone if its label was removed meanwhile
+            span_id = row["id"]
+        status = "accepted" if event.action == "accept" else "rejected"
+        touched += set_suggestion(conn, item["suggestion"], status, span_id, stamp)
+    if items and not touched:
+        raise Gone("its suggestions were removed with their label")
+    first = items[0] if items else None
+    span = first.get("span") if first else None
+    return Change(event.action, reverse, event.document_id,
+                  span["id"] if span and len(items) == 1 else None,
+                  first["start"] if first else None, len(items))

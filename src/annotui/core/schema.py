@@ -121,8 +121,59 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m002_suggestions(conn: sqlite3.Connection) -> None:
+    _run_script(
+        conn,
+        """
+        -- Proposed spans (patterns, label-all-occurrences, learning), apart from spans so
+        -- that nothing reading spans (exports, agreement, merge) can take one for a label.
+        -- A row stays after it is decided: a rejected one is what stops the same pattern
+        -- from proposing it again; an accepted one names the span it became.
+        CREATE TABLE suggestions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            -- CASCADE: a proposal means nothing once its document or label is gone (a
+            -- forced label removal purges spans; their proposals go with them)
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL CHECK (start >= 0),
+            "end" INTEGER NOT NULL CHECK ("end" > start),
+            label_id INTEGER NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+            -- who it is proposed to; the span an accept makes is the accepter's
+            annotator TEXT NOT NULL,
+            source TEXT NOT NULL,           -- pattern, propagate or learn
+            detail TEXT NOT NULL DEFAULT '',  -- why: pattern file and line, the model span
+            score REAL NOT NULL DEFAULT 1.0,
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'accepted', 'rejected')),
+            -- not a foreign key: the span may be deleted later, the decision stays
+            span_id INTEGER,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        -- one proposal per place, label and person, whatever proposed it: re-running a
+        -- pattern file adds nothing, and a rejected proposal is never made again
+        CREATE UNIQUE INDEX suggestions_unique
+            ON suggestions(document_id, start, "end", label_id, annotator);
+        CREATE INDEX suggestions_status ON suggestions(document_id, annotator, status);
+        CREATE INDEX suggestions_position ON suggestions(document_id, start);
+        CREATE INDEX suggestions_label ON suggestions(label_id);
+
+        CREATE VIEW suggestion_texts AS
+            SELECT suggestions.id, documents.key AS document, suggestions.start,
+                   suggestions."end", labels.name AS label, suggestions.annotator,
+                   suggestions.source, suggestions.detail, suggestions.score,
+                   suggestions.status,
+                   substr(documents.text, suggestions.start + 1,
+                          suggestions."end" - suggestions.start) AS text
+            FROM suggestions
+            JOIN documents ON documents.id = suggestions.document_id
+            JOIN labels ON labels.id = suggestions.label_id;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("initial", _m001_initial),
+    ("suggestions", _m002_suggestions),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

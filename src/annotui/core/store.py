@@ -27,6 +27,7 @@ from annotui.core.corpus import CorpusMixin
 from annotui.core.labels import LabelsMixin
 from annotui.core.model import STATUSES, Document, DocumentInfo, Span
 from annotui.core.schema import SCHEMA_VERSION, StoreError, connect
+from annotui.core.suggestions import SuggestionsMixin
 
 __all__ = ["Store", "StoreError"]
 
@@ -44,7 +45,7 @@ def _span(row: tuple[Any, ...]) -> Span:
     return Span(*row)
 
 
-class Store(CorpusMixin, LabelsMixin):
+class Store(CorpusMixin, LabelsMixin, SuggestionsMixin):
     """An annotui database, seen by one annotator.
 
     Opening creates the file if needed and migrates it forward; a file that is not an
