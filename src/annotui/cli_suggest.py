@@ -193,7 +193,8 @@ def _list(store: Store, doc_ids: list[int], status: str, as_json: bool) -> None:
 def _table(store: Store, rows: list[tuple[str, str, Suggestion]], status: str,
            width: int) -> Table | Text:
     """One row per suggestion; the document column only when there are several, and the
-    text and the reason get what the other columns leave of the terminal."""
+    text and the reason share what the other columns leave of the terminal."""
+    from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
@@ -207,25 +208,23 @@ def _table(store: Store, rows: list[tuple[str, str, Suggestion]], status: str,
     where = f" on {one_line(keys[0], 40)}" if len(keys) == 1 else ""
     table = Table(title=Text(f"{_plural(len(rows), shown + 'suggestion')} for {who}{where}"),
                   title_justify="left")
+    cells = [{"id": str(sug.id), "document": one_line(key, 16),
+              "at": f"{sug.start}-{sug.end}", "label": one_line(sug.label, 12),
+              "score": f"{sug.score:.2f}", "status": sug.status,
+              "text": text, "why": sug.detail or sug.source} for key, text, sug in rows]
     columns = ["id", *(["document"] if len(keys) > 1 else []), "at", "label", "text",
                "score", "why", *(["status"] if status == "all" else [])]
+    fixed = sum(max(cell_len(c), *(cell_len(row[c]) for row in cells))
+                for c in columns if c not in ("text", "why"))
+    # the fixed columns and the borders (3 cells a column) first; then 3/5 text, 2/5 why
+    room = max(24, width - fixed - 3 * len(columns) - 1)
+    limits = {"text": room * 3 // 5, "why": room - room * 3 // 5}
     for column in columns:
         table.add_column(column, no_wrap=True,
                          justify="right" if column in ("id", "score") else "left")
-    labels = {label.name: label.color for label in store.labels()}
-    fixed = 8 + 3 * len(columns) + (18 if len(keys) > 1 else 0) + 12 + 13 + 5
-    room = max(24, width - fixed)
-    text_room, why_room = max(12, room * 3 // 5), max(12, room * 2 // 5)
-    for key, text, sug in rows:
-        cells: list[Any] = [str(sug.id)]
-        if len(keys) > 1:
-            cells.append(Text(one_line(key, 16)))
-        cells += [f"{sug.start}-{sug.end}",
-                  Text(one_line(sug.label, 12),
-                       style=f"bold {labels.get(sug.label, '')}".strip()),
-                  Text(one_line(text, text_room)), f"{sug.score:.2f}",
-                  Text(one_line(sug.detail or sug.source, why_room), style="dim")]
-        if status == "all":
-            cells.append(sug.status)
-        table.add_row(*cells)
+    colors = {label.name: label.color for label in store.labels()}
+    for row, (_, _, sug) in zip(cells, rows, strict=True):
+        styles = {"label": f"bold {colors.get(sug.label, '')}".strip(), "why": "dim"}
+        table.add_row(*(Text(one_line(row[c], limits.get(c, 80)), style=styles.get(c, ""))
+                        for c in columns))
     return table

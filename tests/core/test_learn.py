@@ -73,6 +73,18 @@ def test_similar_sentences_are_ranked_by_score(store: Store, corpus: tuple[int, 
     assert all(not text.startswith("The weather") for text, _, _ in got)  # unrelated
 
 
+def test_a_proposed_sentence_runs_from_word_to_full_stop(store: Store,
+                                                         corpus: tuple[int, int]) -> None:
+    quoted, _ = store.add_document(
+        "” Growing threats and challenges globally require the strengthening of cooperation"
+        " between all nations in the sphere of defense and security. — Other words here",
+        key="quoted")
+    store.learn([quoted])
+    [(text, name, _)] = proposed(store, quoted)
+    assert name == "claim"
+    assert text.startswith("Growing threats") and text.endswith("defense and security.")
+
+
 def test_the_same_text_is_proposed_where_it_is_not_labelled(store: Store,
                                                             corpus: tuple[int, int]) -> None:
     _, student = corpus

@@ -4,12 +4,15 @@ reopening the file), label-all-occurrences, and that nothing proposed reads as a
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from annotui.core.merge import merge
 from annotui.core.patterns import PatternError, parse_patterns
@@ -129,6 +132,10 @@ def test_suggestions_are_per_annotator(store: Store, doc: int) -> None:
         assert propose(bob) == 3  # bob gets his own
         assert store.suggestion_counts() == {doc: 3}
         assert bob.suggestion_counts("alice") == {doc: 3}
+        assert store.suggestion_annotators(doc) == ["alice", "bob"]
+        bob.reject_all(doc)
+        assert store.suggestion_annotators(doc) == ["alice"]
+        assert store.suggestion_annotators(doc, "rejected") == ["bob"]
     finally:
         bob.close()
 
@@ -408,3 +415,63 @@ def test_merge_carries_accepted_spans_not_suggestions(tmp_path: Path) -> None:
         assert b.conn.execute("PRAGMA foreign_key_check").fetchall() == []
     with Store(tmp_path / "b.db", annotator="alice") as b:
         assert b.undo(here) is None  # merged decisions are never replayed here
+
+
+# -- any sequence of decisions undoes and redoes exactly ------------------------------------
+
+OPS = st.lists(st.tuples(st.sampled_from(["accept", "reject", "accept_all", "reject_all",
+                                          "add", "delete", "undo", "redo"]),
+                         st.integers(0, 10)), max_size=12)
+
+
+def state(store: Store, doc_id: int) -> tuple[Any, ...]:
+    spans = sorted((s.id, s.start, s.end, s.label) for s in store.spans(doc_id))
+    sugs = sorted((s.id, s.status, s.span_id) for s in store.suggestions(doc_id, status=None))
+    return tuple(spans), tuple(sugs)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=OPS)
+def test_any_decisions_undo_to_the_start_and_redo_to_the_end(tmp_path_factory: Any,
+                                                             ops: list[tuple[str, int]]
+                                                             ) -> None:
+    path = tmp_path_factory.mktemp("prop") / "a.db"
+    with Store(path, annotator="alice") as store:
+        store.load_labels(LABELS)
+        doc, _ = store.add_document(TEXT)
+        propose(store)
+        start = state(store, doc)
+        for op, n in ops:
+            open_ = store.suggestions(doc)
+            spans = store.spans(doc)
+            if op in ("accept", "reject") and open_:
+                sug = open_[n % len(open_)]
+                (store.accept_suggestion if op == "accept" else store.reject_suggestion)(sug.id)
+            elif op == "accept_all":
+                store.accept_all(doc)
+            elif op == "reject_all":
+                store.reject_all(doc)
+            elif op == "add":
+                with contextlib.suppress(StoreError):  # the same span twice
+                    store.add_span(doc, n, n + 3, "invitation")
+            elif op == "delete" and spans:
+                store.delete_span(spans[n % len(spans)].id)
+            elif op in ("undo", "redo"):
+                getattr(store, op)(doc)
+            # the invariants of a decision
+            for sug in store.suggestions(doc, status=None):
+                if sug.status == "accepted":
+                    assert sug.span_id is not None
+                else:
+                    assert sug.span_id is None
+        while store.redo(doc) is not None:  # the furthest state the history reaches
+            pass
+        end = state(store, doc)
+    with Store(path, annotator="alice") as store:  # and after reopening
+        while store.undo(doc) is not None:
+            pass
+        assert state(store, doc) == start
+        while store.redo(doc) is not None:
+            pass
+        assert state(store, doc) == end

@@ -215,9 +215,17 @@ def _units(doc_id: int, text: str) -> Iterator[_Unit]:
                 yield from _unit(doc_id, text, cs, ce)
 
 
+_END = frozenset(".!?…。！？")
+
+
 def _unit(doc_id: int, text: str, start: int, end: int) -> Iterator[_Unit]:
+    """A sentence or clause from its first word to its last, and the full stop after it:
+    a quotation mark or dash the splitter left at an edge is no part of a claim."""
     words = tokens(text, start, end)
     if len(words) >= MIN_WORDS:
+        start, end = words[0][0], words[-1][1]
+        if end < len(text) and text[end] in _END:
+            end += 1
         yield _Unit(doc_id, start, end, features([text[s:e] for s, e in words]))
 
 

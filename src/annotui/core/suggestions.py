@@ -267,6 +267,14 @@ class SuggestionsMixin:
             "SELECT document_id, count(*) FROM suggestions WHERE annotator = ? AND status = ?"
             " GROUP BY document_id", (annotator or self.annotator, status)))
 
+    def suggestion_annotators(self, doc_id: int, status: str = "open") -> list[str]:
+        """Who has suggestions with ``status`` on a document (an export with predictions
+        writes a record for each, even one who labelled nothing there)."""
+        _check_status(status)
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT annotator FROM suggestions WHERE document_id = ? AND status = ?"
+            " ORDER BY 1", (doc_id, status))]
+
     def next_suggestion(self, doc_id: int, offset: int, step: int = 1,
                         annotator: str | None = None) -> Suggestion | None:
         """My next open suggestion starting after ``offset`` (``step`` 1) or the previous
