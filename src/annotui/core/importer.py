@@ -47,6 +47,7 @@ BATCH_RECORDS = 2000
 BATCH_CHARS = 4_000_000
 # page cache while importing (KiB): a batch's pages stay in memory until its commit
 IMPORT_CACHE_KIB = 32_768
+READ_BUFFER = 1 << 20  # a read() per megabyte of input, not per 8 KB
 # past this many messages for one file, the rest are only counted (a wrong file type
 # would otherwise print a line per line)
 MAX_ERRORS_PER_FILE = 50
@@ -330,7 +331,7 @@ def _import_inputs(store: Store, inputs: list[_Input], report: ImportReport, *,
                              lambda: _tick(progress, done + stream.count if stream else done,  # noqa: B023
                                            total))  # noqa: B023
             else:
-                with open(item.path, "rb") as handle:
+                with open(item.path, "rb", buffering=READ_BUFFER) as handle:
                     stream = _CountingStream(handle)  # type: ignore[arg-type]
                     importer.run(item, item.reader, stream, encoding,
                                  lambda: _tick(progress, done + stream.count if stream else done,  # noqa: B023
