@@ -9,6 +9,8 @@ KEY_NAMES = {
     "slash": "/", "question_mark": "?", "right_square_bracket": "]",
     "left_square_bracket": "[", "delete": "delete", "escape": "escape",
     "semicolon": ";", "comma": ",", "equals_sign": "=",
+    "apostrophe": "'", "quotation_mark": '"', "plus": "+", "minus": "-", "asterisk": "*",
+    "ampersand": "&",
 }
 
 

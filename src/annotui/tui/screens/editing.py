@@ -174,7 +174,8 @@ class SpanEditing:
             return
         if change.span_id is not None:
             self._reload_span(change.span_id)
-        elif change.action == "add_many":  # several spans at once: read the document again
+        elif change.action in ("add_many", "accept", "reject"):
+            # several spans or suggestions at once: read the document again
             self.show_document(self.doc.id, self.reader.cursor)
         if change.start is not None:
             self.reader.move_to(change.start)

@@ -27,11 +27,12 @@ from annotui.core.store import Store
 from annotui.tui.screens.documents import DocumentActions
 from annotui.tui.screens.editing import SpanEditing
 from annotui.tui.screens.review import ReviewActions
+from annotui.tui.screens.suggesting import SuggestionActions
 from annotui.tui.screens.views import EVERYONE, AnnotatorViews
 from annotui.tui.widgets.keybar import KeyBar
 from annotui.tui.widgets.legend import Legend
 from annotui.tui.widgets.reader import Reader
-from annotui.tui.widgets.span_list import SpanList
+from annotui.tui.widgets.span_list import SpanList, SuggestionList
 from annotui.tui.widgets.topbar import TopBar
 
 # the footer shows one "1-9 label" entry; the help screen and legend name each label
@@ -52,7 +53,8 @@ def _log_painted(span_id: int, span: Span | None) -> None:
         log.write(f"{span_id} {state}\n")
 
 
-class MainScreen(SpanEditing, DocumentActions, AnnotatorViews, ReviewActions, Screen[None]):
+class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews, ReviewActions,
+                 Screen[None]):
     BINDINGS = [
         *LABEL_KEYS,
         Binding("tab", "next_span(1)", "next span", show=False, priority=True,
@@ -84,6 +86,22 @@ class MainScreen(SpanEditing, DocumentActions, AnnotatorViews, ReviewActions, Sc
         Binding("o", "picker", "docs", id="doc.picker"),
         Binding("f", "focus_panel", "reader / span list", show=False, id="view.focus"),
         Binding("p", "toggle_panel", "panel", show=False, id="view.panel"),
+        Binding("apostrophe", "next_suggestion(1)", "next suggestion", show=False,
+                id="suggest.next"),
+        Binding("quotation_mark", "next_suggestion(-1)", "previous suggestion", show=False,
+                id="suggest.previous"),
+        Binding("y", "accept_suggestion", "accept the suggestion", show=False,
+                id="suggest.accept"),
+        Binding("d", "dismiss_suggestion", "dismiss the suggestion", show=False,
+                id="suggest.dismiss"),
+        Binding("plus", "decide_all(True)", "accept all suggestions here", show=False,
+                id="suggest.accept_all"),
+        Binding("minus", "decide_all(False)", "dismiss all suggestions here", show=False,
+                id="suggest.dismiss_all"),
+        Binding("asterisk", "propagate('document')", "propose this label on every occurrence",
+                show=False, id="suggest.propagate"),
+        Binding("ampersand", "propagate('corpus')", "… in every document", show=False,
+                id="suggest.propagate_corpus"),
         Binding("a", "accept", "accept", id="review.accept"),
         Binding("Y", "accept_agreed", "accept all agreed", id="review.accept_agreed"),
         Binding("equals_sign", "agreement", "agreement between annotators", show=False,
@@ -120,6 +138,8 @@ class MainScreen(SpanEditing, DocumentActions, AnnotatorViews, ReviewActions, Sc
             with Vertical(id="panel"):
                 yield Static("spans", classes="panel-title", id="spans-title")
                 yield SpanList(id="spans")
+                yield Static("suggestions", classes="panel-title", id="suggestions-title")
+                yield SuggestionList(id="suggestions")
                 yield Static("labels", classes="panel-title")
                 yield Legend(id="legend")
         yield Input(placeholder="search this document; enter finds, escape closes",
@@ -153,6 +173,7 @@ class MainScreen(SpanEditing, DocumentActions, AnnotatorViews, ReviewActions, Sc
         self._save_position()
         self.doc = self.store.document(doc_id)
         self.index = SpanIndex(self.view_spans(doc_id))
+        self.suggested = self.reader.suggested = self.load_suggestions(doc_id)
         if cursor is None:
             cursor = self.store.position(doc_id)
         self.reader.me = self.painted_as_mine()
@@ -173,6 +194,12 @@ class MainScreen(SpanEditing, DocumentActions, AnnotatorViews, ReviewActions, Sc
                                       current)
         self.query_one(Legend).show(labels, self.index.counts)
         self.query_one("#spans-title", Static).update(self.panel_title(), layout=False)
+        offered = len(self.suggested)
+        self.query_one(SuggestionList).show(self.suggested, self.doc.text, labels,
+                                            self.store.annotator)
+        self.query_one("#suggestions-title", Static).update(
+            f"suggestions · {offered}  ' next · y accept · d dismiss", layout=False)
+        self.query_one("#panel").set_class(not offered, "no-suggestions")
 
     def _refresh_topbar(self) -> None:
         position, total, done = self.store.progress(self.doc.id)
@@ -245,6 +272,12 @@ class MainScreen(SpanEditing, DocumentActions, AnnotatorViews, ReviewActions, Sc
         if (event.selection is not None) != self._has_selection:
             self._has_selection = event.selection is not None
             self._update_bindings()
+
+    @on(SuggestionList.Focused)
+    def _suggestion_focused(self, event: SuggestionList.Focused) -> None:
+        found = self.suggested.get(event.span_id)
+        if found is not None:
+            self.reader.select(found.start, found.end)
 
     @on(SpanList.Focused)
     def _span_focused(self, event: SpanList.Focused) -> None:

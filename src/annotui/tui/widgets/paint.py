@@ -35,6 +35,7 @@ def label_styles(labels: list[Label]) -> dict[str, Style]:
 FALLBACK = Style(bgcolor="#777777", color="#000000")
 FOCUSED = Style(bold=True, italic=True)
 STACKED = Style(underline=True, bold=True)
+SUGGESTED = Style(italic=True, dim=True, underline=True)  # proposed, not yet a label
 OTHERS = Style(underline=True)  # another annotator's span, in everyone's view
 
 
@@ -54,16 +55,20 @@ def _pieces(layout: Layout, row_number: int, cuts: list[int]) -> list[tuple[int,
 
 
 def paint_row(layout: Layout, row_number: int, index: SpanIndex, styles: dict[str, Style],
-              base: Style, highlight: int | None = None, me: str | None = None
-              ) -> list[tuple[int, int, str, Style]]:
+              base: Style, highlight: int | None = None, me: str | None = None,
+              suggested: SpanIndex | None = None) -> list[tuple[int, int, str, Style]]:
     """(start, end, text, style) pieces of a row with its spans painted (no cursor).
 
     With ``me`` given (everyone's spans on screen), spans by others are underlined in
     their label's colour instead of filled, so mine and theirs stay apart where they meet.
+    Suggestions (``suggested``) are never filled: italic, dim and underlined in their
+    label's colour, so a proposal can't be mistaken for a label.
     """
     row = layout.row(row_number)
     spans = index.overlapping(row.start, max(row.end, row.start + 1))
-    cuts = sorted({edge for span in spans for edge in (span.start, span.end)})
+    proposed = (suggested.overlapping(row.start, max(row.end, row.start + 1))
+                if suggested is not None and len(suggested) else [])
+    cuts = sorted({edge for span in (*spans, *proposed) for edge in (span.start, span.end)})
     out: list[tuple[int, int, str, Style]] = []
     for start, end, shown in _pieces(layout, row_number, cuts):
         covering = [s for s in spans if s.start <= start and s.end >= end and s.end > start]
@@ -81,5 +86,10 @@ def paint_row(layout: Layout, row_number: int, index: SpanIndex, styles: dict[st
                 style += OTHERS if mine else OTHERS + Style(color=colour)
             if highlight is not None and any(s.id == highlight for s in covering):
                 style += FOCUSED
+        if proposed:
+            offer = [s for s in proposed if s.start <= start and s.end >= end and s.end > start]
+            if offer:
+                colour = styles.get(offer[0].label, FALLBACK).bgcolor
+                style += SUGGESTED if covering else SUGGESTED + Style(color=colour)
         out.append((start, end, shown, style))
     return out

@@ -146,6 +146,7 @@ class Reader(ScrollView, can_focus=True):
         self.sticky = False  # `v` mode: plain moves extend the selection
         self.highlight: int | None = None  # a span id shown as focused (from the panel)
         self.me: str | None = None  # set: others' spans are painted apart from this one's
+        self.suggested = SpanIndex()  # open suggestions, painted apart from labels
         self._layout: Layout | None = None
         # the layout at the width before: zooming a tmux pane in and out, or a split
         # opened and closed, returns to it without wrapping a long text again
@@ -181,6 +182,17 @@ class Reader(ScrollView, can_focus=True):
                   changed: list[tuple[int, int]] = ()) -> None:
         """New span set; repaint only the rows of the ``changed`` ranges (all if none given)."""
         self.index = spans if hasattr(spans, "overlapping") else SpanIndex(spans)  # type: ignore[assignment]
+        if changed:
+            for start, end in changed:
+                self._invalidate(start, end)
+        else:
+            self._cache.clear()
+            self.refresh()
+
+    def set_suggestions(self, suggested: SpanIndex,
+                        changed: list[tuple[int, int]] = ()) -> None:
+        """New open suggestions; repaint the rows of ``changed`` (all if none given)."""
+        self.suggested = suggested
         if changed:
             for start, end in changed:
                 self._invalidate(start, end)
@@ -247,7 +259,7 @@ class Reader(ScrollView, can_focus=True):
         segments = self._cache.get(row_number)
         if segments is None:
             segments = paint_row(layout, row_number, self.index, self._styles,
-                                 self.rich_style, self.highlight, self.me)
+                                 self.rich_style, self.highlight, self.me, self.suggested)
             self._cache[row_number] = segments
             if len(self._cache) > 400:
                 self._cache.popitem(last=False)

@@ -213,3 +213,27 @@ class SpanList(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.index))
         self._base = None  # a theme change or focus may come with it
+
+
+class SuggestionList(SpanList):
+    """The open suggestions of the document: label, score, excerpt; never a filled chip,
+    so a proposal is not read as a label."""
+
+    @dataclass
+    class Focused(Message):
+        """The user moved to a suggestion in the list (not a span: its own message)."""
+
+        span_id: int
+
+    def _build_row(self, span: Span, base: Style, width: int) -> Strip:
+        chip = self._styles.get(span.label, REVERSE)
+        score = getattr(span, "score", 0.0)
+        segments = [Segment(f" {display_text(span.label)[:11]} ",
+                            base + Style(color=chip.bgcolor, italic=True, underline=True)),
+                    Segment(f" {round(score * 100):>3}%", base + DIM),
+                    Segment(" " + one_line(self.text[span.start:span.end], width),
+                            base + Style(italic=True))]
+        strip = Strip(segments)
+        if strip.cell_length > width:
+            strip = Strip([*strip.crop(0, width - 1), Segment("…", base)])
+        return strip.crop_extend(0, width, base)
