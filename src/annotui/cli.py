@@ -283,6 +283,10 @@ from annotui.cli_team import agree, merge  # noqa: E402
 cli.add_command(agree)
 cli.add_command(merge)
 
+from annotui.cli_check import check  # noqa: E402
+
+cli.add_command(check)
+
 from annotui.cli_serve import serve  # noqa: E402
 
 cli.add_command(serve)
