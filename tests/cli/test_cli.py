@@ -56,7 +56,7 @@ COMMANDS = _commands(cli)
 def test_the_command_tree_has_what_the_readme_promises() -> None:
     paths = {" ".join(path) for path, _ in COMMANDS}
     for expected in ("open", "import", "export", "docs", "stats", "info", "agree", "merge",
-                     "review", "serve", "suggest", "labels",
+                     "review", "serve", "suggest", "check", "labels",
                      "labels list", "labels add", "labels rename", "labels remove",
                      "labels recolor", "labels rebind", "labels describe"):
         assert expected in paths, f"`annotui {expected}` is missing"

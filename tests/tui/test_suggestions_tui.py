@@ -116,3 +116,38 @@ async def test_suggestions_are_painted_apart_from_labels(tmp_path: Path) -> None
         assert offered.bgcolor == reader.rich_style.bgcolor  # and never filled
         assert not plain.italic and not plain.underline
     store.close()
+
+
+async def test_findings_list_jumps_to_the_inconsistent_span(tmp_path: Path) -> None:
+    from annotui.tui.screens.findings_screen import FindingsScreen
+
+    db = tmp_path / "s.db"
+    with Store(db, annotator="ann") as store:
+        store.load_labels(ROOT / "data" / "labels.toml")
+        other, _ = store.add_document("Nothing here but words.\n", title="first", key="a")
+        doc, _ = store.add_document(TEXT, title="check", key="s")
+        store.add_span(doc, 0, 12, "claim")
+        store.add_span(doc, 22, 34, "claim")
+        store.add_span(doc, 55, 67, "commitment")  # planted: the same text, another label
+        store.add_span(doc, 17, 22, "invitation")   # planted: " The " has white space
+    store = Store(db, annotator="ann")
+    app = AnnotuiApp(store, other)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FindingsScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        kinds = {f.kind for f in screen.findings}
+        assert {"label-conflict", "whitespace"} <= kinds, kinds
+        conflict = next(i for i, f in enumerate(screen.findings) if f.kind == "label-conflict")
+        wanted = screen.findings[conflict]
+        listing = screen.query_one("#findings-list")
+        listing.highlighted = conflict
+        await pilot.press("enter")
+        await pilot.pause()
+        reader = app.screen.query_one(Reader)
+        assert app.screen.doc.id == doc  # the finding's document was opened
+        assert reader.selection == (wanted.start, wanted.end)
+    store.close()

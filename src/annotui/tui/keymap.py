@@ -10,7 +10,7 @@ KEY_NAMES = {
     "left_square_bracket": "[", "delete": "delete", "escape": "escape",
     "semicolon": ";", "comma": ",", "equals_sign": "=",
     "apostrophe": "'", "quotation_mark": '"', "plus": "+", "minus": "-", "asterisk": "*",
-    "ampersand": "&",
+    "ampersand": "&", "exclamation_mark": "!",
 }
 
 

@@ -62,6 +62,19 @@ class DocumentActions:
 
         self.app.push_screen(PickerScreen(self.store, self.doc.id), picked)
 
+    def action_findings(self) -> None:
+        from annotui.tui.screens.findings_screen import FindingsScreen
+
+        def chosen(place: tuple[int, int, int] | None) -> None:
+            if place is None:
+                return
+            doc_id, start, end = place
+            if doc_id != self.doc.id:
+                self.show_document(doc_id, start)
+            self.reader.select(start, max(end, start + 1))
+
+        self.app.push_screen(FindingsScreen(self.store.path, self.store.annotator), chosen)
+
     def action_agreement(self) -> None:
         from annotui.tui.screens.agreement_screen import AgreementScreen
 

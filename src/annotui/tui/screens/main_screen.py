@@ -104,6 +104,8 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
                 id="suggest.propagate_corpus"),
         Binding("a", "accept", "accept", id="review.accept"),
         Binding("Y", "accept_agreed", "accept all agreed", id="review.accept_agreed"),
+        Binding("exclamation_mark", "findings", "consistency checks of my labels",
+                show=False, id="view.findings"),
         Binding("equals_sign", "agreement", "agreement between annotators", show=False,
                 id="view.agreement"),
         Binding("A", "cycle_view", "whose spans: mine, everyone's, one annotator's",
