@@ -189,7 +189,7 @@ def _split_parts(text: str, start: int, end: int, snap: bool) -> Iterator[tuple[
             yield s, e
 
 
-def _part_at(text: str, p: int) -> tuple[int, int] | None:
+def word_part_at(text: str, p: int) -> tuple[int, int] | None:
     """The word holding the character at ``p``; local, like segment's word_at."""
     if not (_PART_CHAR.match(text, p) and (_PART_CHAR.match(text, p - 1) if p else True)):
         return None  # not between two word characters: no word to be inside (fast path)
@@ -205,7 +205,7 @@ def _cuts(text: str, start: int, end: int) -> str | None:
             a, b = prev_grapheme(text, edge), next_grapheme(text, edge)
             said.append(f"{where} inside the character “{one_line(text[a:b], 20)}”")
             continue
-        t = _part_at(text, edge) if 0 < edge < len(text) else None
+        t = word_part_at(text, edge) if 0 < edge < len(text) else None
         if t and t[0] < edge:
             said.append(f"{where} inside the word “{one_line(text[t[0]:t[1]], 30)}”")
     return " and ".join(said) or None

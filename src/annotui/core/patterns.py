@@ -38,7 +38,7 @@ from typing import Any
 import regex
 
 from annotui.core.schema import StoreError
-from annotui.core.text import is_grapheme_boundary, word_at
+from annotui.core.text import is_grapheme_boundary
 
 __all__ = ["Folded", "Pattern", "PatternError", "fits", "load_patterns", "parse_patterns"]
 
@@ -169,19 +169,21 @@ class Pattern:
 
 def fits(text: str, start: int, end: int, *, whole_word: bool = True) -> bool:
     """True if ``[start, end)`` can be a span: both edges on grapheme-cluster boundaries
-    and, with ``whole_word``, neither edge inside a word (annotui's word rules)."""
+    and, with ``whole_word``, neither edge inside a word. Words are those of ``annotui
+    check`` (split at inner hyphens and apostrophes, one per Han or kana character), so
+    what a pattern or "label all occurrences" proposes is exactly what the check would
+    call an unlabelled occurrence: "Azerbaijan" is found in "Azerbaijan’s"."""
+    from annotui.core.consistency import word_part_at
+
     if not (is_grapheme_boundary(text, start) and is_grapheme_boundary(text, end)):
         return False
     if not whole_word:
         return True
-    if start > 0:
-        w = word_at(text, start)
-        if w is not None and w[0] < start:
-            return False
-    if end < len(text):
-        w = word_at(text, end - 1)
-        if w is not None and w[1] > end:
-            return False
+    for edge in (start, end):
+        if 0 < edge < len(text):
+            part = word_part_at(text, edge)
+            if part is not None and part[0] < edge:
+                return False
     return True
 
 
