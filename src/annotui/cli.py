@@ -28,10 +28,31 @@ from annotui.core.schema import StoreError
 
 # the default command's options that take a value: `annotui --db X info` is `info`
 _VALUE_OPTIONS = {"--db", "--annotator", "--encoding"}
+# Commands in their own modules, imported when named: opening the reader must not pay
+# for them (`check` alone pulls in the consistency and agreement code, ~60 ms).
+_LAZY = {
+    "labels": "annotui.cli_labels:labels",
+    "agree": "annotui.cli_team:agree",
+    "merge": "annotui.cli_team:merge",
+    "check": "annotui.cli_check:check",
+    "serve": "annotui.cli_serve:serve",
+    "suggest": "annotui.cli_suggest:suggest",
+}
 
 
 class UserErrors(DefaultGroup):
     """Turn every user-facing error into one line on stderr and exit 1, never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *_LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _LAZY and cmd_name not in self.commands:
+            import importlib
+
+            module, name = _LAZY[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # `annotui --db X info` means `annotui info --db X`, not "open a file called info"
@@ -39,7 +60,7 @@ class UserErrors(DefaultGroup):
             i = 0
             while i < len(args) and args[i].startswith("-") and args[i] != "-":
                 i += 2 if args[i] in _VALUE_OPTIONS else 1
-            if i < len(args) and args[i] in self.commands:
+            if i < len(args) and (args[i] in self.commands or args[i] in _LAZY):
                 args = [args[i], *args[:i], *args[i + 1:]]
         return super().parse_args(ctx, args)
 
@@ -272,28 +293,6 @@ def info_cmd(db_path: Path | None, annotator: str | None, check: bool) -> None:
                 f"{path}: damaged; salvage what is left with"
                 f" sqlite3 {path} .recover | sqlite3 recovered.db")
         click.echo("check: ok")
-
-
-from annotui.cli_labels import labels  # noqa: E402
-
-cli.add_command(labels)
-
-from annotui.cli_team import agree, merge  # noqa: E402
-
-cli.add_command(agree)
-cli.add_command(merge)
-
-from annotui.cli_check import check  # noqa: E402
-
-cli.add_command(check)
-
-from annotui.cli_serve import serve  # noqa: E402
-
-cli.add_command(serve)
-
-from annotui.cli_suggest import suggest  # noqa: E402
-
-cli.add_command(suggest)
 
 
 def main() -> None:

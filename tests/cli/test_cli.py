@@ -42,7 +42,10 @@ from annotui.core.store import Store
 def _commands(group: click.Group, path: tuple[str, ...] = ()
               ) -> list[tuple[tuple[str, ...], click.Command]]:
     found: list[tuple[tuple[str, ...], click.Command]] = [(path, group)]
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in group.list_commands(context):  # the lazily loaded commands too
+        command = group.get_command(context, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             found.extend(_commands(command, (*path, name)))
         else:

@@ -71,3 +71,19 @@ def test_without_a_terminal_the_reader_refuses_in_one_line(tmp_path: Path,
     assert never_opens == []
     with Store(db, annotator="ana") as store:  # what was asked to be imported is kept
         assert len(store.document_ids()) == 1
+
+
+def test_the_command_line_loads_only_what_the_command_needs() -> None:
+    """Start-up is measured against a bare Textual app: `annotui` must not import the
+    other commands' code, and `annotui export` must not import Textual."""
+    import subprocess
+    import sys
+
+    code = ("import sys, annotui.cli, annotui.core.bootstrap;"
+            " heavy = [m for m in ('annotui.cli_check', 'annotui.core.consistency',"
+            " 'annotui.core.agreement', 'annotui.cli_team', 'annotui.core.merge',"
+            " 'annotui.cli_suggest', 'annotui.core.patterns', 'annotui.cli_serve',"
+            " 'textual', 'pandas') if m in sys.modules];"
+            " print(' '.join(heavy)); sys.exit(bool(heavy))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, f"imported at start-up: {result.stdout}{result.stderr}"
