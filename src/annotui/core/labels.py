@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import tomllib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -28,6 +27,8 @@ NAME = re.compile(r"[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]{0,63}")
 def load_label_file(path: Path) -> list[dict[str, Any]]:
     """Read a labels.toml (``[[label]]`` tables with name, key, color, description)."""
     try:
+        import tomllib  # here: only loading a label file needs it, not opening the reader
+
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise StoreError(f"{path}: cannot read the label file ({exc})") from None

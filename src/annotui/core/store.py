@@ -10,7 +10,6 @@ with a plain deferred transaction, two processes doing read-then-write fail with
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -38,6 +37,8 @@ SPAN_ORDER = 'spans.start, spans."end", labels.position, spans.id'
 
 
 def sha256(text: str) -> str:
+    import hashlib  # here: only adding documents needs it, not opening the reader
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
