@@ -44,7 +44,7 @@ __all__ = ["BATCH_RECORDS", "FIRST_BATCH", "ImportReport", "import_paths"]
 # and keep memory flat. BATCH_CHARS bounds a batch of long documents the same way.
 FIRST_BATCH = 200
 BATCH_RECORDS = 2000
-BATCH_CHARS = 4_000_000
+BATCH_CHARS = 8_000_000
 # page cache while importing (KiB): a batch's pages stay in memory until its commit
 IMPORT_CACHE_KIB = 32_768
 READ_BUFFER = 1 << 20  # a read() per megabyte of input, not per 8 KB
