@@ -24,7 +24,7 @@ from textual.strip import Strip
 from annotui.core import text as tx
 from annotui.core.model import Label, Span
 from annotui.core.spans import SpanIndex
-from annotui.tui.layout import Layout
+from annotui.tui.layout import Layout, Row
 from annotui.tui.widgets.paint import label_styles, paint_row
 
 Motion = Callable[[str, int], int]
@@ -153,6 +153,10 @@ class Reader(ScrollView, can_focus=True):
         self._previous: Layout | None = None
         self._styles: dict[str, Style] = {}
         self._cache: OrderedDict[int, list[tuple[int, int, str, Style]]] = OrderedDict()
+        # finished rows without cursor or selection, (width, strip): scrolling by a row
+        # repaints every row on screen, and most of them are just these
+        self._plain: dict[int, tuple[int, Strip]] = {}
+        self._base: Style | None = None  # rich_style walks the DOM: once per style change
         self._goal_x: int | None = None
         self.repaints = 0  # rows rebuilt; the tests count work with it, not time
         self._center_pending = False
@@ -186,7 +190,7 @@ class Reader(ScrollView, can_focus=True):
             for start, end in changed:
                 self._invalidate(start, end)
         else:
-            self._cache.clear()
+            self._forget()
             self.refresh()
 
     def set_suggestions(self, suggested: SpanIndex,
@@ -197,12 +201,12 @@ class Reader(ScrollView, can_focus=True):
             for start, end in changed:
                 self._invalidate(start, end)
         else:
-            self._cache.clear()
+            self._forget()
             self.refresh()
 
     def set_labels(self, labels: list[Label]) -> None:
         self._styles = label_styles(labels)
-        self._cache.clear()
+        self._forget()
         self.refresh()
 
     @property
@@ -222,7 +226,7 @@ class Reader(ScrollView, can_focus=True):
         else:
             self._layout, self._previous = Layout(self.text, width), self._layout
         self._rewrapped = True
-        self._cache.clear()
+        self._forget()
         self.virtual_size = Size(width, self._layout.row_count)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -250,22 +254,53 @@ class Reader(ScrollView, can_focus=True):
 
     # -- painting -------------------------------------------------------------------
 
+    def _forget(self) -> None:
+        """Drop every painted row (new spans, labels, layout or style)."""
+        self._cache.clear()
+        self._plain.clear()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base = None
+        self._forget()
+
     def render_line(self, y: int) -> Strip:
         layout = self.layout_
         row_number = y + self.scroll_offset.y
         width = self.scrollable_content_region.width
+        if self._base is None:
+            self._base = self.rich_style
+        base = self._base
         if row_number >= layout.row_count:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
+        marked = self._marked(layout.row(row_number))
+        if not marked:
+            done = self._plain.get(row_number)
+            if done is not None and done[0] == width:
+                return done[1]
         segments = self._cache.get(row_number)
         if segments is None:
             segments = paint_row(layout, row_number, self.index, self._styles,
-                                 self.rich_style, self.highlight, self.me, self.suggested)
+                                 base, self.highlight, self.me, self.suggested)
             self._cache[row_number] = segments
             if len(self._cache) > 400:
                 self._cache.popitem(last=False)
             self.repaints += 1
-        strip = Strip(self._overlay(layout, row_number, segments))
-        return strip.extend_cell_length(width, self.rich_style).crop(0, width)
+        pieces = (self._overlay(layout, row_number, segments) if marked
+                  else [Segment(shown, style) for _, _, shown, style in segments])
+        strip = Strip(pieces).extend_cell_length(width, base).crop(0, width)
+        if not marked:
+            if len(self._plain) > 400:
+                self._plain.clear()
+            self._plain[row_number] = (width, strip)
+        return strip
+
+    def _marked(self, row: Row) -> bool:
+        """Does the cursor or the selection show on this row (so it is not cached)?"""
+        selection = self.selection
+        if selection and selection[0] < row.end + 1 and selection[1] > row.start:
+            return True
+        return self.has_focus and row.start <= self.cursor <= row.end
 
     def _overlay(self, layout: Layout, row_number: int,
                  segments: list[tuple[int, int, str, Style]]) -> list[Segment]:
@@ -304,6 +339,7 @@ class Reader(ScrollView, can_focus=True):
         rows = self.layout_.rows_for_range(start, max(end, start + 1))
         for row in rows:
             self._cache.pop(row, None)
+            self._plain.pop(row, None)
         if len(rows):
             self.refresh_lines(rows.start, len(rows))
 
