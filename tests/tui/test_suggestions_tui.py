@@ -151,3 +151,38 @@ async def test_findings_list_jumps_to_the_inconsistent_span(tmp_path: Path) -> N
         assert app.screen.doc.id == doc  # the finding's document was opened
         assert reader.selection == (wanted.start, wanted.end)
     store.close()
+
+
+async def test_a_pattern_file_run_from_the_reader(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    with Store(db, annotator="ann") as store:
+        store.load_labels(ROOT / "data" / "labels.toml")
+        other, _ = store.add_document("Central Asia elsewhere.\n", title="other", key="o")
+        doc, _ = store.add_document(TEXT, title="patterns", key="s")
+    good = tmp_path / "p.toml"
+    good.write_text('[phrases]\nclaim = "Central Asia"\n', encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[phrases]\nclaim = "Central Asia"\nnolabel = "x"\n', encoding="utf-8")
+    store = Store(db, annotator="ann")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=(110, 30)) as pilot:
+        reader = app.screen.query_one(Reader)
+        await pilot.press("P")
+        await pilot.pause()
+        app.screen.query_one("#pattern-path").value = str(bad)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(reader.suggested) == 0  # refused whole, in one line naming the line
+        message = " | ".join(str(n.message) for n in app._notifications)
+        assert "bad.toml:3" in message and "\n" not in message, message
+
+        await pilot.press("P")
+        await pilot.pause()
+        app.screen.query_one("#pattern-path").value = str(good)
+        await pilot.press("enter")  # this document only
+        await pilot.pause()
+        assert sorted((s.start, s.end) for s in reader.suggested) == [(0, 12), (22, 34),
+                                                                       (55, 67)]
+    store.close()
+    with Store(db, annotator="ann") as again:
+        assert again.suggestions(other) == []  # enter: not the other documents

@@ -82,3 +82,33 @@ class NoteEditor(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
+
+
+class PatternPrompt(ModalScreen["tuple[str, bool] | None"]):
+    """Ask for a pattern file; enter applies it to this document, ctrl+a to every one."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "cancel", id="dialog.cancel"),
+                Binding("ctrl+a", "everywhere", "every document", id="dialog.everywhere")]
+
+    def __init__(self, last: str = "") -> None:
+        super().__init__()
+        self.last = last
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Pattern file (TOML or JSONL): enter for this document, ctrl+a for"
+                         " every document, escape cancels", classes="dialog-title")
+            yield Input(value=self.last, placeholder="patterns.toml", id="pattern-path")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss((event.value.strip(), False))
+
+    def action_everywhere(self) -> None:
+        value = self.query_one(Input).value.strip()
+        if value:
+            self.dismiss((value, True))

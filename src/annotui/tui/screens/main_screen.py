@@ -102,6 +102,7 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
                 show=False, id="suggest.propagate"),
         Binding("ampersand", "propagate('corpus')", "… in every document", show=False,
                 id="suggest.propagate_corpus"),
+        Binding("P", "patterns", "run a pattern file", show=False, id="suggest.patterns"),
         Binding("a", "accept", "accept", id="review.accept"),
         Binding("Y", "accept_agreed", "accept all agreed", id="review.accept_agreed"),
         Binding("exclamation_mark", "findings", "consistency checks of my labels",

@@ -3,8 +3,9 @@
 A mixin of the main screen. ``'`` and ``"`` select the next / previous open suggestion,
 ``y`` accepts the one under the cursor (it becomes my span), ``d`` dismisses it (it is
 never proposed again), ``+`` / ``-`` accept / dismiss all of this document's in one step,
-and ``*`` / ``&`` propose my span's label on every other occurrence of its text in this
-document / the corpus. Every decision is an ordinary undoable change.
+``*`` / ``&`` propose my span's label on every other occurrence of its text in this
+document / the corpus, and ``P`` runs a pattern file. Every decision is an ordinary
+undoable change.
 """
 
 from __future__ import annotations
@@ -113,6 +114,40 @@ class SuggestionActions:
         detail = getattr(target, "detail", "")
         self.notify(f"{target.label} suggested{f' ({detail})' if detail else ''}:"
                     " y accepts, d dismisses", timeout=3)
+
+    _pattern_file = ""
+
+    def action_patterns(self) -> None:
+        """P: run a pattern file (as `annotui suggest --patterns`) here or everywhere."""
+        from annotui.tui.screens.dialogs import PatternPrompt
+
+        def chosen(answer: tuple[str, bool] | None) -> None:
+            if answer is None or not self.may_label():
+                return
+            path, everywhere = answer
+            self._pattern_file = path
+            self._run_patterns(path, None if everywhere else [self.doc.id])
+
+        self.app.push_screen(PatternPrompt(self._pattern_file), chosen)
+
+    def _run_patterns(self, path: str, doc_ids: list[int] | None) -> None:
+        from pathlib import Path
+
+        from annotui.core.patterns import load_patterns
+
+        def run() -> int:
+            return self.store.suggest_patterns(load_patterns(Path(path).expanduser()),
+                                               doc_ids)
+
+        count = self._commit("suggestions", run)  # a bad file: one line naming FILE:LINE
+        if count is None:
+            return
+        self.suggested = self.load_suggestions(self.doc.id)
+        self.reader.set_suggestions(self.suggested)
+        self._refresh_panel()
+        where = "this document" if doc_ids else "every document"
+        self.notify(f"{count} new suggestions in {where}"
+                    + (": ' goes to them, y accepts" if count else ""), timeout=4)
 
     def action_propagate(self, scope: str) -> None:
         span = self._span_under_cursor()
