@@ -215,22 +215,31 @@ def import_cmd(paths: tuple[str, ...], db_path: Path | None, annotator: str | No
               help="spacy/prodigy/conll: tokenizer language (spacy.blank).")
 @click.option("--manifest", "write_manifest", is_flag=True,
               help="Also write FILE.manifest.json: format, offsets, labels, counts.")
+@click.option("--suggestions", is_flag=True,
+              help="jsonl: add each record's open suggestions under \"predictions\" (never"
+                   " among the spans).")
 def export_cmd(db_path: Path | None, fmt: str, output: Path | None, annotator: str | None,
                status: str | None, labels: tuple[str, ...], unit: str, align: str,
                offsets: str | None, lang: str, write_manifest: bool,
-               ls_config: Path | None) -> None:
+               ls_config: Path | None, suggestions: bool) -> None:
     """Stream the corpus (default JSONL, one line per document and annotator)."""
     from annotui.core.exporter import export
     from annotui.core.formats import writer
 
     writer(fmt)  # an unknown format is an error before anything is opened
+    extra: dict[str, Any] = {}
+    if suggestions:
+        if fmt != "jsonl" or unit != "doc":
+            raise click.ClickException("--suggestions works with the jsonl format and"
+                                       " --unit doc (predictions use document offsets)")
+        extra["suggestions"] = True
     store = open_store(db_path, must_exist=True, readonly=True)
     with store:
         for name in labels:
             store.label(name)  # an unknown label is a typo, not an empty export
         report = export(store, fmt, output, write_manifest=write_manifest,
                         annotator=annotator, status=status, labels=list(labels) or None,
-                        unit=unit, align=align, offsets=offsets, lang=lang)
+                        unit=unit, align=align, offsets=offsets, lang=lang, **extra)
         if ls_config is not None:
             from annotui.core.formats.labelstudio import config_for
             from annotui.core.output import atomic_text

@@ -313,7 +313,7 @@ def write_jsonl(store: Store, out: TextIO, **options: Any) -> ExportReport:
     Python can cut, by :func:`write_records` itself.
     """
     chosen = filters(options)
-    if chosen.pop("unit", "doc") != "doc":
+    if chosen.pop("unit", "doc") != "doc" or options.get("suggestions"):
         return write_records(store, out, **options)
     from annotui.core.formats._jsonl_sql import write_lines
 
@@ -328,8 +328,18 @@ def write_records(store: Store, out: TextIO, **options: Any) -> ExportReport:
     """:func:`write_jsonl` done in Python, record by record (json.dumps per line)."""
     report = ExportReport()
     last_key = None
+    predictions = bool(options.get("suggestions"))
     for record in iter_records(store, **filters(options)):
-        out.write(_python_line(record) + "\n")
+        if predictions:  # opt-in: the open suggestions, apart from the spans
+            from annotui.core.suggestions import suggestions_for_export
+
+            line = record_dict(record)
+            found = store.document_by_key(record.document_key)
+            line["predictions"] = suggestions_for_export(
+                store, found.id, record.annotator) if found is not None else []
+            out.write(dumps_line(line) + "\n")
+        else:
+            out.write(_python_line(record) + "\n")
         report.records += 1
         report.spans += len(record.spans)
         report.documents += record.document_key != last_key
