@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 __all__ = [
     "READERS",
@@ -56,9 +56,12 @@ class Source:
     options: dict[str, Any] = field(default_factory=dict)  # a format's own (e.g. offsets)
 
 
-@dataclass(frozen=True, slots=True)
-class ImportSpan:
-    """A span as read from a file, already checked against its record's text."""
+class ImportSpan(NamedTuple):
+    """A span as read from a file, already checked against its record's text.
+
+    A named tuple: an import builds one per span (200,000 for a 20,000-document corpus),
+    and a frozen dataclass took five times as long to build.
+    """
 
     start: int
     end: int
