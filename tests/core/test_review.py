@@ -57,3 +57,34 @@ def test_add_spans_is_one_step_for_undo_and_redo(tmp_path: Path) -> None:
     with Store(tmp_path / "r.db", annotator="gold") as again:  # the stacks survive reopening
         again.redo(doc)
         assert len(again.spans(doc)) == 3
+
+
+def test_redo_of_an_accept_survives_its_suggestion_being_withdrawn(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.db", annotator="ann") as store:
+        store.load_labels(ROOT / "data" / "labels.toml")
+        doc, _ = store.add_document("Central Asia met. The Central Asia talks.\n", key="k")
+        store.add_suggestions(doc, [(0, 12, "claim", "pattern", "p", 1.0)])
+        store.accept_all(doc)
+        store.undo(doc)
+        assert store.clear_suggestions(doc) == 1  # `annotui suggest --clear`
+        change = store.redo(doc)
+        assert change is not None and change.action == "accept"
+        assert [(s.start, s.end, s.label) for s in store.spans(doc)] == [(0, 12, "claim")]
+        assert store.redo(doc) is None
+
+
+def test_a_label_with_suggestions_is_removed_only_with_force(tmp_path: Path) -> None:
+    import pytest
+
+    from annotui.core.schema import StoreError
+
+    with Store(tmp_path / "s.db", annotator="ann") as store:
+        store.load_labels(ROOT / "data" / "labels.toml")
+        doc, _ = store.add_document("Central Asia met. The Central Asia talks.\n", key="k")
+        store.add_suggestions(doc, [(0, 12, "invitation", "pattern", "p", 1.0)])
+        store.reject_all(doc)  # a decision that would be forgotten with the label
+        with pytest.raises(StoreError, match="suggestion"):
+            store.remove_label("invitation")
+        assert store.suggestions(doc, status=None)
+        store.remove_label("invitation", force=True)
+        assert store.suggestions(doc, status=None) == []

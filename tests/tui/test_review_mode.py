@@ -112,3 +112,34 @@ def test_review_command_refuses_one_line_errors(tmp_path: Path) -> None:
     no_tty = runner.invoke(cli, ["review", "--db", str(db)])
     assert no_tty.exit_code == 1 and "needs a terminal" in no_tty.stderr
     assert "Traceback" not in no_tty.output
+
+
+async def test_tab_and_a_tell_apart_two_labels_on_the_same_words(tmp_path: Path) -> None:
+    """The commonest disagreement: the same range, two labels. tab visits both groups
+    and moves on; a accepts the one tab announced, not the first on that range."""
+    db = tmp_path / "r.db"
+    with Store(db, annotator="ann") as ann:
+        ann.load_labels(ROOT / "data" / "labels.toml")
+        doc, _ = ann.add_document(TEXT, title="review", key="r")
+        ann.add_span(doc, 0, 5, "claim")
+        ann.add_span(doc, 38, 42, "claim")
+    with Store(db, annotator="bob") as bob:
+        bob.add_span(doc, 0, 5, "commitment")
+        bob.add_span(doc, 38, 42, "invitation")
+    store = Store(db, annotator="gold")
+    app = AnnotuiApp(store, doc, review=True)
+    async with app.run_test(size=(110, 30)) as pilot:
+        reader = app.screen.query_one(Reader)
+        seen = []
+        for _ in range(4):
+            await pilot.press("tab")
+            await pilot.pause()
+            seen.append(reader.selection)
+        assert seen == [(0, 5), (0, 5), (38, 42), (38, 42)]
+        await pilot.press("tab", "tab")  # round again: claim by ann, then commitment by bob
+        await pilot.pause()
+        assert "commitment by bob" in str(list(app._notifications)[-1].message)
+        await pilot.press("a")
+        await pilot.pause()
+    store.close()
+    assert gold(db, doc) == [(0, 5, "commitment")]

@@ -186,3 +186,58 @@ async def test_a_pattern_file_run_from_the_reader(tmp_path: Path) -> None:
     store.close()
     with Store(db, annotator="ann") as again:
         assert again.suggestions(other) == []  # enter: not the other documents
+
+
+async def test_undoing_one_accept_brings_the_suggestion_back_on_screen(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    doc = seed(db)
+    store = Store(db, annotator="ann")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=(110, 30)) as pilot:
+        reader = app.screen.query_one(Reader)
+        panel = app.screen.query_one(SuggestionList)
+        await pilot.press("apostrophe", "y")
+        await pilot.pause()
+        assert len(reader.suggested) == len(panel.index) == 2
+        await pilot.press("u")
+        await pilot.pause()
+        assert len(store.suggestions(doc)) == len(reader.suggested) == len(panel.index) == 3
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert len(store.suggestions(doc)) == len(reader.suggested) == len(panel.index) == 2
+    store.close()
+
+
+async def test_the_span_list_never_shows_two_highlighted_rows(tmp_path: Path) -> None:
+    from textual.geometry import Region
+
+    from annotui.tui.widgets.span_list import SpanList
+
+    db = tmp_path / "s.db"
+    with Store(db, annotator="ann") as store:
+        store.load_labels(ROOT / "data" / "labels.toml")
+        doc, _ = store.add_document(TEXT, title="suggest", key="s")
+        store.add_span(doc, 0, 12, "claim")
+        store.add_suggestions(doc, [(8, 12, "commitment", "pattern", "p", 1.0),
+                                    (55, 67, "invitation", "pattern", "p", 1.0)])
+    store = Store(db, annotator="ann")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=(110, 30)) as pilot:
+        reader = app.screen.query_one(Reader)
+        panel = app.screen.query_one(SpanList)
+        highlight = panel.get_component_rich_style("span-list--highlight")
+
+        def lit_rows() -> list[int]:
+            width, height = panel.scrollable_content_region.size
+            strips = panel.render_lines(Region(0, 0, width, height))
+            return [y for y, strip in enumerate(strips)
+                    if any(seg.style and seg.style.bgcolor == highlight.bgcolor
+                           for seg in strip if seg.text.strip())]
+
+        reader.move_to(9)
+        await pilot.pause()
+        assert lit_rows() == [panel.highlighted] == [0]
+        await pilot.press("y")  # the accepted span becomes the highlighted row
+        await pilot.pause()
+        assert lit_rows() == [panel.highlighted]
+    store.close()

@@ -189,22 +189,26 @@ def _apply_decision(conn: sqlite3.Connection, event: Event, *, reverse: bool,
                     stamp: str) -> Change:
     assert event.after is not None
     items = event.after["suggestions"]
-    touched = 0
+    touched = spans = 0
     for item in items:
         row = item.get("span")
         if reverse:
             if row is not None:
-                conn.execute("DELETE FROM spans WHERE id = ?", (row["id"],))
+                spans += conn.execute("DELETE FROM spans WHERE id = ?", (row["id"],)).rowcount
             touched += set_suggestion(conn, item["suggestion"], "open", None, stamp)
             continue
         span_id = item.get("existing")
         if row is not None:
             _insert(conn, row)  # raises Gone if its label was removed meanwhile
             span_id = row["id"]
+            spans += 1
         status = "accepted" if event.action == "accept" else "rejected"
         touched += set_suggestion(conn, item["suggestion"], status, span_id, stamp)
-    if items and not touched:
-        raise Gone("its suggestions were removed with their label")
+    # the spans are what matters: a suggestion withdrawn meanwhile (suggest --clear)
+    # does not stop an accepted span coming back; only a change with nothing left is gone
+    if items and not touched and not spans:
+        raise Gone("its suggestions are no longer there (withdrawn, or removed with their"
+                   " label)")
     first = items[0] if items else None
     span = first.get("span") if first else None
     return Change(event.action, reverse, event.document_id,

@@ -170,6 +170,14 @@ class LabelsMixin:
                 raise StoreError(
                     f"label {name!r} is used by {used} span{'s' if used != 1 else ''};"
                     " add --force to delete them too (they stay in the events log)")
+            # suggestions go with their label (a foreign key cascade), decisions included:
+            # a dismissal forgotten would be proposed again, so that needs --force too
+            offered = conn.execute("SELECT count(*) FROM suggestions WHERE label_id = ?",
+                                   (label.id,)).fetchone()[0]
+            if offered and not force:
+                raise StoreError(
+                    f"label {name!r} has {offered} suggestion{'s' if offered != 1 else ''}"
+                    " (open or decided); add --force to delete them too")
             for (span_id,) in conn.execute(
                     "SELECT id FROM spans WHERE label_id = ?", (label.id,)).fetchall():
                 row = history.span_row(conn, span_id)

@@ -172,11 +172,12 @@ class SpanEditing:
         if change is None:
             self.notify(f"nothing to {word}", timeout=2)
             return
-        if change.span_id is not None:
-            self._reload_span(change.span_id)
-        elif change.action in ("add_many", "accept", "reject"):
-            # several spans or suggestions at once: read the document again
+        if change.action in ("add_many", "accept", "reject"):
+            # several spans, or suggestions (which _reload_span does not read): read the
+            # document again
             self.show_document(self.doc.id, self.reader.cursor)
+        elif change.span_id is not None:
+            self._reload_span(change.span_id)
         if change.start is not None:
             self.reader.move_to(change.start)
         self._refresh_topbar()

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 class ReviewActions:
     review: bool = False
+    # the group tab chose last: two groups can share a range (the same words labelled
+    # differently), so the selection alone cannot say which one is meant
+    _chosen: review.Group | None = None
 
     if TYPE_CHECKING:  # provided by MainScreen
         store: Store
@@ -46,9 +49,12 @@ class ReviewActions:
         """The span tab selected, else the innermost span of another annotator at the
         cursor (or just before it)."""
         selection = self.reader.selection
+        chosen = self._chosen
         if selection is not None:
             exact = [s for s in self.index.at(selection[0]) if s.annotator !=
                      self.store.annotator and (s.start, s.end) == selection]
+            if chosen is not None and (chosen.start, chosen.end) == selection:
+                exact = [s for s in exact if s.label == chosen.label] or exact
             if exact:
                 return exact[0]
         for offset in (self.reader.cursor, self.reader.cursor - 1):
@@ -96,8 +102,15 @@ class ReviewActions:
                         timeout=3)
             return
         here = (self.reader.selection or (self.reader.cursor, self.reader.cursor))
-        at = next((i for i, g in enumerate(undecided) if (g.start, g.end) == here), None)
+        chosen = self._chosen
+        keys = [(g.start, g.end, g.label) for g in undecided]
+        if chosen is not None and (chosen.start, chosen.end) == here and \
+                (chosen.start, chosen.end, chosen.label) in keys:
+            at: int | None = keys.index((chosen.start, chosen.end, chosen.label))
+        else:
+            at = next((i for i, g in enumerate(undecided) if (g.start, g.end) == here), None)
         target = undecided[0 if at is None and direction > 0 else
                            -1 if at is None else (at + direction) % len(undecided)]
+        self._chosen = target
         self.reader.select(target.start, target.end)
         self.notify(target.describe(), timeout=2)

@@ -95,6 +95,10 @@ class KeyBar(Widget, can_focus=False):
         return _Item(binding.key, self.app.get_key_display(binding), binding.description,
                      enabled)
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strip = None  # a theme change: the row is built again in the new colours
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if y != 0 or width <= 0:

@@ -82,7 +82,7 @@ class SpanList(ScrollView, can_focus=True):
         self.me = me
         self._styles = styles
         self._set_rows(len(index))
-        self.highlighted = None
+        was_highlighted, self.highlighted = self.highlighted, None
         if same_look and self.scroll_offset.y == top:
             # one span added or removed shifts only the rows after it: repaint those
             height = self.scrollable_content_region.height
@@ -93,6 +93,8 @@ class SpanList(ScrollView, can_focus=True):
         else:
             self.refresh()
         self.point_at(current)
+        if was_highlighted is not None and was_highlighted != self.highlighted:
+            self.refresh_line(was_highlighted)  # its span may be unchanged: not diffed above
 
     def _set_rows(self, rows: int) -> None:
         # Setting virtual_size lays out the whole screen (it is a layout reactive), and
