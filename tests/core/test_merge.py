@@ -610,3 +610,22 @@ def test_any_merge_order_gives_the_union_once(tmp_path_factory: pytest.TempPathF
                 "SELECT id, ts, annotator, action, document_id, span_id, before, after,"
                 " ref FROM events WHERE action != ?", (MERGED,))}
             assert not own & set(origins(store))
+
+
+def test_two_databases_merged_into_each_other_settle(tmp_path: Path) -> None:
+    """A merges B, B merges A, and so on: each merge logs a summary, which the other side
+    brings in as history but not as news, so after a round nothing changes either way."""
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    store, (doc,) = make(a, "ana", SAMPLE)
+    store.add_span(doc, 0, 11, "claim")
+    store.close()
+    store, (doc,) = make(b, "bob", SAMPLE)
+    store.add_span(doc, 12, 20, "commitment")
+    store.close()
+    added = []
+    for _ in range(3):
+        for here, there, who in ((a, b, "ana"), (b, a, "bob")):
+            with Store(here, annotator=who) as store:
+                added.append(merge(store, [there])[0].changed)
+    assert added[-2:] == [False, False], added  # the third round: nothing new either way
+    assert span_set(a) == span_set(b)

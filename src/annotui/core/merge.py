@@ -84,6 +84,9 @@ class MergeReport:
     notes_kept: int = 0          # ours was newer
     events_added: int = 0
     events_skipped: int = 0
+    # of events_added, the other side's own merge summaries: bookkeeping, not news, or two
+    # databases merged into each other in turn would log a new summary every round
+    summaries_added: int = 0
     annotators: dict[str, AnnotatorCounts] = field(default_factory=dict)
 
     def who(self, name: str) -> AnnotatorCounts:
@@ -91,8 +94,8 @@ class MergeReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.documents_new or self.labels_added or self.events_added
-                    or self.notes_updated or any(
+        return bool(self.documents_new or self.labels_added
+                    or self.events_added > self.summaries_added or self.notes_updated or any(
                         c.spans_added or c.statuses_added or c.statuses_updated
                         for c in self.annotators.values()))
 
@@ -409,6 +412,8 @@ class _Merger:
                 conn.execute("INSERT OR IGNORE INTO temp.merge_seen VALUES (?, ?)",
                              (envelope["origin"], ours))
                 report.events_added += 1
+                if envelope.get("action") == MERGE and doc is None:
+                    report.summaries_added += 1
             else:
                 report.events_skipped += 1
             if event_id in referenced:
