@@ -57,3 +57,12 @@ def test_the_flag_is_refused_where_it_cannot_be_exact(tmp_path: Path) -> None:
         assert result.exit_code == 1
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         assert len(lines) == 1 and "--suggestions" in lines[0]
+
+
+def test_info_counts_the_open_suggestions(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    seed(db)  # three proposed, one dismissed
+    result = run("info", "--db", db)
+    assert result.exit_code == 0
+    line = next(line for line in result.stdout.splitlines() if line.startswith("suggestions"))
+    assert line.split()[1:] == ["2", "open"]

@@ -89,7 +89,9 @@ class CorpusMixin:
         return {
             table: one(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("documents", "labels", "spans", "events")
-        } | {"annotators": one("SELECT count(DISTINCT annotator) FROM spans").fetchone()[0]}
+        } | {"annotators": one("SELECT count(DISTINCT annotator) FROM spans").fetchone()[0],
+             "suggestions": one("SELECT count(*) FROM suggestions WHERE status = 'open'"
+                                ).fetchone()[0]}
 
     def check(self) -> list[str]:
         """Problems in the file: SQLite's own checks, then annotui's (spans inside texts)."""

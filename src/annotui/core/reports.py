@@ -112,6 +112,7 @@ def info_table(store: Store) -> Table:
         ("documents", f"{counts['documents']:,}"),
         ("labels", f"{counts['labels']:,}"),
         ("spans", f"{counts['spans']:,} by {counts['annotators']} annotator(s)"),
+        ("suggestions", f"{counts['suggestions']:,} open"),
         ("events", f"{counts['events']:,}"),
     ]
     for key, value in rows:
