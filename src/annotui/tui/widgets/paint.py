@@ -8,6 +8,7 @@ outer span's colour shows around it and the stacked part stands out; the panel n
 from __future__ import annotations
 
 from rich.color import Color
+from rich.segment import Segment
 from rich.style import Style
 
 from annotui.core.model import Label
@@ -92,4 +93,47 @@ def paint_row(layout: Layout, row_number: int, index: SpanIndex, styles: dict[st
                 colour = styles.get(offer[0].label, FALLBACK).bgcolor
                 style += SUGGESTED if covering else SUGGESTED + Style(color=colour)
         out.append((start, end, shown, style))
+    return out
+
+
+def split_pieces(segments: list[tuple[int, int, str, Style]], cuts: set[int]
+                 ) -> list[tuple[int, int, str, Style]]:
+    """Split one-cell-per-code-point pieces at the cuts (clusters and tabs stay whole)."""
+    out = []
+    for start, end, shown, style in segments:
+        inner = sorted(c for c in cuts if start < c < end)
+        if not inner or len(shown) != end - start:
+            out.append((start, end, shown, style))
+            continue
+        edges = [start, *inner, end]
+        for a, b in zip(edges, edges[1:], strict=False):
+            out.append((a, b, shown[a - start:b - start], style))
+    return out
+
+
+def overlay(segments: list[tuple[int, int, str, Style]], row_start: int, row_end: int,
+            selection: tuple[int, int] | None, cursor: int | None, cursor_ends_row: bool,
+            cursor_style: Style, select_style: Style, base: Style) -> list[Segment]:
+    """A painted row with the selection and the cursor (None: not shown) on top."""
+    cuts: set[int] = set()
+    if selection and selection[0] < row_end + 1 and selection[1] > row_start:
+        cuts.update(selection)
+    cursor_here = cursor is not None and row_start <= cursor <= row_end
+    if cursor_here:
+        assert cursor is not None
+        cuts.update((cursor, cursor + 1))
+    if not cuts:
+        return [Segment(shown, style) for _, _, shown, style in segments]
+    out: list[Segment] = []
+    cursor_drawn = False
+    for start, end, shown, style in split_pieces(segments, cuts):
+        if selection and start < selection[1] and end > selection[0]:
+            style = style + select_style
+        if cursor_here and start <= cursor < end:  # type: ignore[operator]
+            style = style + cursor_style
+            cursor_drawn = True
+            shown = shown or " "  # a hanging space is drawn with no cells
+        out.append(Segment(shown, style))
+    if cursor_here and not cursor_drawn and cursor_ends_row:
+        out.append(Segment(" ", base + cursor_style))
     return out

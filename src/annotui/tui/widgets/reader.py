@@ -25,7 +25,7 @@ from annotui.core import text as tx
 from annotui.core.model import Label, Span
 from annotui.core.spans import SpanIndex
 from annotui.tui.layout import Layout, Row
-from annotui.tui.widgets.paint import label_styles, paint_row
+from annotui.tui.widgets.paint import label_styles, overlay, paint_row
 
 Motion = Callable[[str, int], int]
 
@@ -52,21 +52,6 @@ MOTIONS: dict[str, Motion] = {
 
 def _move(motion: str, extend: bool = False) -> str:
     return f"move('{motion}', {extend})"
-
-
-def _split(segments: list[tuple[int, int, str, Style]], cuts: set[int]
-           ) -> list[tuple[int, int, str, Style]]:
-    """Split one-cell-per-code-point pieces at the cuts (clusters and tabs stay whole)."""
-    out = []
-    for start, end, shown, style in segments:
-        inner = sorted(c for c in cuts if start < c < end)
-        if not inner or len(shown) != end - start:
-            out.append((start, end, shown, style))
-            continue
-        edges = [start, *inner, end]
-        for a, b in zip(edges, edges[1:], strict=False):
-            out.append((a, b, shown[a - start:b - start], style))
-    return out
 
 
 class Reader(ScrollView, can_focus=True):
@@ -305,33 +290,12 @@ class Reader(ScrollView, can_focus=True):
     def _overlay(self, layout: Layout, row_number: int,
                  segments: list[tuple[int, int, str, Style]]) -> list[Segment]:
         """Selection and cursor on top of the cached span painting."""
-        selection = self.selection
-        cursor = self.cursor
         row = layout.row(row_number)
-        has_focus = self.has_focus
-        cuts: set[int] = set()
-        if selection and selection[0] < row.end + 1 and selection[1] > row.start:
-            cuts.update(selection)
-        cursor_here = has_focus and row.start <= cursor <= row.end
-        if cursor_here:
-            cuts.update((cursor, cursor + 1))
-        if not cuts:
-            return [Segment(shown, style) for _, _, shown, style in segments]
-        cursor_style = self.get_component_rich_style("reader--cursor")
-        select_style = self.get_component_rich_style("reader--selection")
-        out: list[Segment] = []
-        cursor_drawn = False
-        for start, end, shown, style in _split(segments, cuts):
-            if selection and start < selection[1] and end > selection[0]:
-                style = style + select_style
-            if cursor_here and start <= cursor < end:
-                style = style + cursor_style
-                cursor_drawn = True
-                shown = shown or " "  # a hanging space is drawn with no cells
-            out.append(Segment(shown, style))
-        if cursor_here and not cursor_drawn and layout.row_of(cursor) == row_number:
-            out.append(Segment(" ", self.rich_style + cursor_style))
-        return out
+        cursor_ends_row = layout.row_of(self.cursor) == row_number
+        return overlay(segments, row.start, row.end, self.selection,
+                       self.cursor if self.has_focus else None, cursor_ends_row,
+                       self.get_component_rich_style("reader--cursor"),
+                       self.get_component_rich_style("reader--selection"), self.rich_style)
 
     def _invalidate(self, start: int, end: int) -> None:
         if self._layout is None:
