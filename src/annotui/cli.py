@@ -18,10 +18,12 @@ from annotui import __version__
 from annotui.cliutil import (
     annotator_option,
     db_option,
+    default_annotator,
     default_db_path,
     err_console,
     open_store,
     out_console,
+    prepare_for_reader,
 )
 from annotui.core.display import display_text
 from annotui.core.schema import StoreError
@@ -103,34 +105,13 @@ def cli() -> None:
 def open_cmd(paths: tuple[str, ...], db_path: Path | None, annotator: str | None,
              encoding: str, readonly: bool) -> None:
     """Open the reader, importing PATHs first (the default command)."""
-    from annotui.core.bootstrap import prepare
-
     missing = [p for p in paths if p != "-" and not Path(p).exists()]
     if missing:
         raise click.ClickException(f"{missing[0]}: no such file or directory")
-    first = None
-    if not readonly:
-        try:
-            store = open_store(db_path, annotator)
-        except StoreError as exc:
-            if "readonly" not in str(exc).replace("-", "").replace(" ", "").lower():
-                raise
-            # a database we may read but not write (a shared folder, a read-only mount)
-            click.echo(f"annotui: {exc}; opening it read-only", err=True)
-            readonly = True
-        else:
-            try:
-                first = prepare(store, list(paths), encoding=encoding, console=err_console())
-            finally:
-                store.close()
-    if readonly:
-        if paths:
-            raise StoreError("cannot import into a database opened read-only")
-        store = open_store(db_path, annotator, must_exist=True, readonly=True)
-        empty = not store.document_ids()
-        store.close()
-        if empty:
-            raise StoreError(f"{store.path}: read-only and empty: nothing to show")
+    path = db_path or default_db_path()
+    annotator = annotator or default_annotator()
+    first, readonly = prepare_for_reader(path, annotator, list(paths), readonly=readonly,
+                                         encoding=encoding)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # a full-screen app on a pipe would draw into it and wait for keys that never come
         raise click.ClickException(
@@ -138,7 +119,7 @@ def open_cmd(paths: tuple[str, ...], db_path: Path | None, annotator: str | None
             " use `annotui import` and `annotui export`")
     from annotui.tui.app import run
 
-    sys.exit(run(store.path, store.annotator, first, readonly=readonly))
+    sys.exit(run(path, annotator, first, readonly=readonly))
 
 
 @cli.command("review")

@@ -23,7 +23,6 @@ from typing import Any
 import click
 
 from annotui.cliutil import annotator_option, db_option, default_annotator, default_db_path
-from annotui.core.schema import StoreError
 
 INSTALL_HINT = "pip install 'annotui[serve]'"
 
@@ -185,27 +184,12 @@ def serve(db_path: Path | None, annotator: str | None, host: str, port: int,
         raise click.ClickException(
             f"annotui serve needs textual-serve: {INSTALL_HINT}") from None
 
-    from annotui.cliutil import err_console, open_store
-    from annotui.core.bootstrap import prepare
+    from annotui.cliutil import prepare_for_reader
 
     path = (db_path or default_db_path()).expanduser().resolve()
     annotator = annotator or default_annotator()
     # checked here, once: a bad file is one line now, not a broken app in every tab
-    if not readonly:
-        try:
-            store = open_store(path, annotator)
-        except StoreError as exc:
-            if "readonly" not in str(exc).replace("-", "").replace(" ", "").lower():
-                raise
-            click.echo(f"annotui: {exc}; serving it read-only", err=True)
-            readonly = True
-        else:
-            with store:
-                prepare(store, [], console=err_console())
-    if readonly:
-        with open_store(path, annotator, must_exist=True, readonly=True) as store:
-            if not store.document_ids():
-                raise StoreError(f"{path}: read-only and empty: nothing to show")
+    _, readonly = prepare_for_reader(path, annotator, [], readonly=readonly, verb="serving")
 
     _check_listen(host, port)
     if not is_loopback(host):

@@ -67,3 +67,32 @@ def out_console() -> Any:
     from rich.console import Console
 
     return Console(highlight=False)
+
+
+def prepare_for_reader(db_path: Path, annotator: str, paths: list[str], *, readonly: bool,
+                       encoding: str = "utf-8", verb: str = "opening") -> tuple[int | None, bool]:
+    """Before the reader opens (`annotui`, each `annotui serve` visitor): import PATHs or
+    the sample, load default labels; a database that may only be read is opened
+    read-only instead. Returns (the document to open first, read-only?)."""
+    from annotui.core.bootstrap import prepare
+
+    first = None
+    if not readonly:
+        try:
+            store = open_store(db_path, annotator)
+        except StoreError as exc:
+            if "readonly" not in str(exc).replace("-", "").replace(" ", "").lower():
+                raise
+            # a database we may read but not write (a shared folder, a read-only mount)
+            click.echo(f"annotui: {exc}; {verb} it read-only", err=True)
+            readonly = True
+        else:
+            with store:
+                first = prepare(store, paths, encoding=encoding, console=err_console())
+    if readonly:
+        if paths:
+            raise StoreError("cannot import into a database opened read-only")
+        with open_store(db_path, annotator, must_exist=True, readonly=True) as store:
+            if not store.document_ids():
+                raise StoreError(f"{store.path}: read-only and empty: nothing to show")
+    return first, readonly
