@@ -496,3 +496,34 @@ def test_structure_invariants(s: str, data: st.DataObject) -> None:
     for prv in (prev_paragraph_start, prev_sentence_start, prev_clause_start, prev_word_start):
         r = prv(s, i)
         assert r < i or r == 0, prv.__name__
+
+
+def test_sentence_keys_in_a_book_long_paragraph_look_at_a_block_only(monkeypatch) -> None:
+    """A text with single line breaks only is one paragraph however long: a sentence key
+    must not split (or even scan) all of it, and every motion must see the same cuts."""
+    import annotui.core.text as text_module
+    import annotui.core.text as tx
+
+    line = "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu\n"
+    book = line * 40_000  # 2.7 MB, no blank line, no full stop
+    seen: list[int] = []
+    real = text_module.get_sentence_boundaries
+
+    def spy(lang, text):  # type: ignore[no-untyped-def]
+        seen.append(len(text))
+        return real(lang, text)
+
+    monkeypatch.setattr(text_module, "get_sentence_boundaries", spy)
+    text_module._sentences_of.cache_clear()
+    middle = len(book) // 2
+    s, e = tx.sentence_at(book, middle)
+    assert s <= middle < e and e - s <= 2 * text_module.BLOCK
+    assert max(seen) <= 2 * text_module.BLOCK
+    # motions agree with the blocks: next from inside lands on the following block's start
+    nxt = tx.next_sentence_start(book, middle)
+    assert nxt == e + 1 or tx.sentence_at(book, nxt)[0] == nxt
+    assert tx.prev_sentence_start(book, nxt) == s
+    assert tx.sentence_at(book, len(book) - 3)[1] == len(book) - 1
+    # an ordinary paragraph is still one unit, exactly as before
+    short = "One. Two three.\n\nFour five. Six."
+    assert tx.sentence_at(short, 18) == (17, 27)

@@ -300,14 +300,61 @@ def _sentences(text: str, ps: int, pe: int, lang: str) -> list[tuple[int, int]]:
     return [_snap_within(text, ps, pe, ps + s, ps + e) for s, e in _sentences_of(text[ps:pe], lang)]
 
 
-def _next_para(text: str, pe: int) -> tuple[int, int] | None:
-    m = _NONSPACE.search(text, pe)
-    return _para_containing(text, m.start()) if m else None
+# Sentences are found one paragraph at a time, but a paragraph can be a whole book (a
+# text with single line breaks only). Finding its edges, or splitting it into sentences,
+# would cost the whole book on every sentence key; so paragraph edges are only looked for
+# within 2 * BLOCK of the cursor, and a paragraph longer than that is cut into blocks at
+# absolute positions (after the white space following each multiple of BLOCK). The cuts
+# depend on the text alone, so every motion sees the same blocks.
+BLOCK = 20_000
+_WS_RUN = regex.compile(rf"[{_WS}]+")
 
 
-def _prev_para(text: str, ps: int) -> tuple[int, int] | None:
-    m = _NONSPACE_REV.search(text, 0, ps)
-    return _para_containing(text, m.start()) if m else None
+def _cut(text: str, k: int) -> int:
+    at = k * BLOCK
+    if at <= 0:
+        return 0
+    if at >= len(text):
+        return len(text)
+    m = _WS_RUN.search(text, at, min(len(text), at + BLOCK))
+    return m.end() if m else snap_to_graphemes(text, at, at)[0]
+
+
+def _block_at(text: str, offset: int) -> tuple[int, int]:
+    """The sentence-finding unit around ``offset``: its paragraph (as ``paragraph_at``
+    finds it) when that is at most 2 * BLOCK long, else a block of it."""
+    offset = _clamp(text, offset)
+    if not _line_has_text(text, offset):
+        m = _NONSPACE.search(text, offset) or _NONSPACE_REV.search(text, 0, offset)
+        if m is None:
+            return offset, offset
+        offset = m.start()
+    lo, hi = max(0, offset - 2 * BLOCK), min(len(text), offset + 2 * BLOCK)
+    before = _BLANK_BEFORE_REV.search(text, lo, offset)
+    after = _BLANK_AFTER.search(text, offset, hi)
+    ps = None
+    if before is not None or lo == 0:
+        ps = _NONSPACE.search(text, before.end() if before else 0).start()
+    pe = (after.start() if after else len(text)) if after or hi == len(text) else None
+    if pe is not None:
+        pe = _NONSPACE_REV.search(text, ps or 0, pe).end()
+    if ps is not None and pe is not None and pe - ps <= 2 * BLOCK:
+        return ps, pe
+    k = offset // BLOCK
+    if offset < _cut(text, k):
+        k -= 1
+    start, end = _cut(text, k), _cut(text, k + 1)
+    return max(start, ps or 0), min(end, len(text) if pe is None else pe)
+
+
+def _next_block(text: str, end: int) -> tuple[int, int] | None:
+    m = _NONSPACE.search(text, end)
+    return _block_at(text, m.start()) if m else None
+
+
+def _prev_block(text: str, start: int) -> tuple[int, int] | None:
+    m = _NONSPACE_REV.search(text, 0, start)
+    return _block_at(text, m.start()) if m else None
 
 
 def sentence_at(text: str, offset: int, *, lang: str = "en") -> tuple[int, int]:
@@ -315,7 +362,7 @@ def sentence_at(text: str, offset: int, *, lang: str = "en") -> tuple[int, int]:
 
     Between sentences, the next one; ``(offset, offset)`` if the text is blank.
     """
-    ps, pe = paragraph_at(text, offset)
+    ps, pe = _block_at(text, offset)
     if ps == pe:
         return ps, pe
     sents = _sentences(text, ps, pe, lang)
@@ -324,23 +371,23 @@ def sentence_at(text: str, offset: int, *, lang: str = "en") -> tuple[int, int]:
 
 def next_sentence_start(text: str, offset: int, *, lang: str = "en") -> int:
     """Start of the first sentence beginning after ``offset``, ``len(text)`` if none."""
-    para: tuple[int, int] | None = paragraph_at(text, offset)
+    para: tuple[int, int] | None = _block_at(text, offset)
     while para and para[0] < para[1]:
         for s, _ in _sentences(text, *para, lang):
             if s > offset:
                 return s
-        para = _next_para(text, para[1])
+        para = _next_block(text, para[1])
     return len(text)
 
 
 def prev_sentence_start(text: str, offset: int, *, lang: str = "en") -> int:
     """Start of the last sentence beginning before ``offset``, 0 if none."""
-    para: tuple[int, int] | None = paragraph_at(text, offset)
+    para: tuple[int, int] | None = _block_at(text, offset)
     while para and para[0] < para[1]:
         starts = [s for s, _ in _sentences(text, *para, lang) if s < offset]
         if starts:
             return starts[-1]
-        para = _prev_para(text, para[0])
+        para = _prev_block(text, para[0])
     return 0
 
 
@@ -349,10 +396,10 @@ def sentence_bounds(text: str, start: int, end: int, *, lang: str = "en") -> lis
     start, end = sorted((_clamp(text, start), _clamp(text, end)))
     hi = max(end, start + 1)
     out: list[tuple[int, int]] = []
-    para: tuple[int, int] | None = paragraph_at(text, start)
+    para: tuple[int, int] | None = _block_at(text, start)
     while para and para[0] < min(para[1], hi):
         out += [(s, e) for s, e in _sentences(text, *para, lang) if s < hi and e > start]
-        para = _next_para(text, para[1])
+        para = _next_block(text, para[1])
     return out
 
 
@@ -399,26 +446,26 @@ def clause_at(text: str, offset: int, *, lang: str = "en") -> tuple[int, int]:
 def next_clause_end(text: str, offset: int, *, lang: str = "en") -> int:
     """End of the first clause ending after ``offset`` (growing a selection by clause),
     continuing into the following sentences; ``len(text)`` if none."""
-    para: tuple[int, int] | None = paragraph_at(text, offset)
+    para: tuple[int, int] | None = _block_at(text, offset)
     while para and para[0] < para[1]:
         for ss, se in _sentences(text, *para, lang):
             if se > offset:
                 for _, e in _clauses(text, ss, se, lang):
                     if e > offset:
                         return e
-        para = _next_para(text, para[1])
+        para = _next_block(text, para[1])
     return len(text)
 
 
 def prev_clause_start(text: str, offset: int, *, lang: str = "en") -> int:
     """Start of the last clause beginning before ``offset``, looking back into earlier
     sentences; 0 if none."""
-    para: tuple[int, int] | None = paragraph_at(text, offset)
+    para: tuple[int, int] | None = _block_at(text, offset)
     while para and para[0] < para[1]:
         for ss, se in reversed(_sentences(text, *para, lang)):
             if ss < offset:
                 for s, _ in reversed(_clauses(text, ss, se, lang)):
                     if s < offset:
                         return s
-        para = _prev_para(text, para[0])
+        para = _prev_block(text, para[0])
     return 0
