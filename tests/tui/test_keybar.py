@@ -77,3 +77,31 @@ async def test_a_narrow_bar_drops_keys_rather_than_wrapping(tmp_path: Path) -> N
         assert len(line) == 40 and line.rstrip().endswith("palette")
         assert "s sentence" in line and "? help" not in line
     store.close()
+
+
+async def test_labelling_draws_one_frame_with_the_span_keys_already_lit(tmp_path: Path) -> None:
+    """The key bar greys and ungreys in the frame of the change that caused it: when it
+    was updated after the refresh, every label cost a second frame (a third of the key)."""
+    store = Store(tmp_path / "k.db", annotator="alice")
+    store.load_labels(ROOT / "data" / "labels.toml")
+    doc, _ = store.add_document(TEXT, title="keys")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=(100, 30)) as pilot:
+        bar = app.screen.query_one(KeyBar)
+        await pilot.press("s")  # the first sentence, selected; the cursor off any span
+        await pilot.pause()
+        assert shown(bar)["delete"] is False
+        frames: list[bool] = []  # per frame drawn: was "delete" lit in it?
+        display = app._display
+
+        def counting(screen, update):  # type: ignore[no-untyped-def]
+            if update is not None:
+                frames.append(shown(bar)["delete"])
+            return display(screen, update)
+
+        app._display = counting  # type: ignore[method-assign]
+        await pilot.press("1")
+        await pilot.pause()
+        assert store.spans(doc), "the label was not saved"
+        assert frames == [True], frames
+    store.close()

@@ -68,7 +68,7 @@ async def test_review_keys_write_gold_and_survive_reopen(tmp_path: Path) -> None
         await pilot.pause()
         assert len(gold(db, doc)) == 3
         assert {s.annotator for s in reader.index} == {"ann", "bob", "gold"}
-        assert "in gold" in str(app.screen.query_one("#spans-title").render())
+        assert "in gold" in app.screen.query_one("#spans-title").rows[0].plain
     store.close()
 
     # reopened: gold's work is there, and its undo history too

@@ -31,6 +31,7 @@ from annotui.tui.screens.suggesting import SuggestionActions
 from annotui.tui.screens.views import EVERYONE, AnnotatorViews
 from annotui.tui.widgets.keybar import KeyBar
 from annotui.tui.widgets.legend import Legend
+from annotui.tui.widgets.lines import Lines
 from annotui.tui.widgets.reader import Reader
 from annotui.tui.widgets.span_list import SpanList, SuggestionList
 from annotui.tui.widgets.topbar import TopBar
@@ -128,7 +129,6 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
         self._first_cursor = cursor
         self._search: str = ""
         self._has_selection: bool = False
-        self._bindings_pending = False
         self._footer_on_span: bool | None = None  # what the footer shows now
         self._cursor: int | None = None  # the reader's, as last reported
         self._finder: Finder | None = None
@@ -139,11 +139,11 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
         with Vertical(id="body"):
             yield Reader(id="reader")
             with Vertical(id="panel"):
-                yield Static("spans", classes="panel-title", id="spans-title")
+                yield Lines("spans", classes="panel-title", id="spans-title")
                 yield SpanList(id="spans")
-                yield Static("suggestions", classes="panel-title", id="suggestions-title")
+                yield Lines("suggestions", classes="panel-title", id="suggestions-title")
                 yield SuggestionList(id="suggestions")
-                yield Static("labels", classes="panel-title")
+                yield Lines("labels", classes="panel-title")
                 yield Legend(id="legend")
         yield Input(placeholder="search this document; enter finds, escape closes",
                     highlighter=VisibleControls(), id="search")
@@ -196,12 +196,12 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
         self.query_one(SpanList).show(self.index, self.doc.text, labels, self.store.annotator,
                                       current)
         self.query_one(Legend).show(labels, self.index.counts)
-        self.query_one("#spans-title", Static).update(self.panel_title(), layout=False)
+        self.query_one("#spans-title", Lines).set_rows([self.panel_title()])
         offered = len(self.suggested)
         self.query_one(SuggestionList).show(self.suggested, self.doc.text, labels,
                                             self.store.annotator)
-        self.query_one("#suggestions-title", Static).update(
-            f"suggestions · {offered}  ' next · y accept · d dismiss", layout=False)
+        self.query_one("#suggestions-title", Lines).set_rows(
+            [f"suggestions · {offered}  ' next · y accept · d dismiss"])
         self.query_one("#panel").set_class(not offered, "no-suggestions")
 
     def _refresh_topbar(self) -> None:
@@ -212,14 +212,18 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
             database=self.store.path.name, readonly=self.store.readonly,
             view=self.view_name())
 
-    def _reload_span(self, span_id: int, current: int | None = None) -> None:
-        """After a commit: read back the one span that changed (it may be gone), repaint
-        the rows it covered and covers, update the panel. Nothing here reads every span."""
+    def _reload_span(self, span_id: int, current: int | None = None,
+                     fresh: Span | None = None) -> None:
+        """After a commit: read back the one span that changed (it may be gone; ``fresh``
+        when the commit returned it), repaint the rows it covered and covers, update the
+        panel. Nothing here reads every span."""
         old = self.index.get(span_id)
-        try:
-            span: Span | None = self.store.span(span_id)
-        except StoreError:
-            span = None
+        span: Span | None = fresh
+        if span is None:
+            try:
+                span = self.store.span(span_id)
+            except StoreError:
+                span = None
         if span is not None and (span.document_id != self.doc.id or not self.in_view(span)):
             span = None
         self.index.replace(span_id, span)  # in place: the reader and panel share it
@@ -289,15 +293,9 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
             self.reader.move_to(span.start)
 
     def _update_bindings(self) -> None:
-        """Grey or ungrey the footer's span keys, once per key press at most: a footer
-        rebuild re-lays-out the screen (tens of milliseconds), so it is coalesced and
-        skipped when nothing it shows changed."""
-        if not self._bindings_pending:
-            self._bindings_pending = True
-            self.call_after_refresh(self._refresh_footer)
-
-    def _refresh_footer(self) -> None:
-        self._bindings_pending = False
+        """Grey or ungrey the footer's span keys in the same frame as the change that
+        caused it (after the refresh would cost a second frame, a third of labelling a
+        span); nothing happens when what the footer shows is unchanged."""
         on_span = self._span_under_cursor() is not None
         if on_span != self._footer_on_span:
             self._footer_on_span = on_span

@@ -59,8 +59,10 @@ class KeyBar(Widget, can_focus=False):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._items: tuple[tuple[_Item, ...], _Item | None] = ((), None)
-        self._strip: tuple[int, Strip] | None = None  # (width, row) last painted
-        self._hits: list[tuple[int, int, _Item]] = []  # x ranges for the mouse
+        # (width, items) -> (row, x ranges for the mouse): the span keys grey and ungrey
+        # as the cursor enters and leaves spans, so both rows stay built
+        self._built: dict[tuple[int, object], tuple[Strip, list[tuple[int, int, _Item]]]] = {}
+        self._hits: list[tuple[int, int, _Item]] = []
 
     def on_mount(self) -> None:
         # the same signal the Footer listens to: refresh_bindings() and focus changes
@@ -74,7 +76,6 @@ class KeyBar(Widget, can_focus=False):
         items = self._collect()
         if items != self._items:
             self._items = items
-            self._strip = None
             self.refresh()
 
     def _collect(self) -> tuple[tuple[_Item, ...], _Item | None]:
@@ -97,27 +98,31 @@ class KeyBar(Widget, can_focus=False):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._strip = None  # a theme change: the row is built again in the new colours
+        self._built.clear()  # a theme change: the row is built again in the new colours
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if y != 0 or width <= 0:
             return Strip.blank(width, self.rich_style)
-        if self._strip is None or self._strip[0] != width:
-            self._strip = (width, self._build(width))
-        return self._strip[1]
+        key = (width, self._items)
+        if key not in self._built:
+            if len(self._built) > 8:  # widths of past resizes
+                self._built.clear()
+            self._built[key] = self._build(width)
+        strip, self._hits = self._built[key]
+        return strip
 
-    def _build(self, width: int) -> Strip:
+    def _build(self, width: int) -> tuple[Strip, list[tuple[int, int, _Item]]]:
         base = self.rich_style
         key = base + self.get_component_rich_style("keybar--key", partial=True)
         text = base + self.get_component_rich_style("keybar--description", partial=True)
         dim = self.get_component_rich_style("keybar--disabled", partial=True)
         items, palette = self._items
-        self._hits = []
+        hits: list[tuple[int, int, _Item]] = []
 
         def pair(item: _Item, x: int) -> list[Segment]:
             styles = (key + dim, text + dim) if not item.enabled else (key, text)
-            self._hits.append((x, x + _cells(item), item))
+            hits.append((x, x + _cells(item), item))
             return [Segment(item.display, styles[0]), Segment(" " + item.description, styles[1])]
 
         right: list[Segment] = []
@@ -136,7 +141,7 @@ class KeyBar(Widget, can_focus=False):
             segments.append(Segment(" ", base))
             x += cells + 1
         segments.append(Segment(" " * max(room - x, 0), base))
-        return Strip(segments + right).crop_extend(0, width, base)
+        return Strip(segments + right).crop_extend(0, width, base), hits
 
     def on_click(self, event: events.Click) -> None:
         for start, end, item in self._hits:

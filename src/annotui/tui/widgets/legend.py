@@ -5,27 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rich.text import Text
-from textual.widgets import Static
 
 from annotui.core.display import display_text
 from annotui.core.model import Label
+from annotui.tui.widgets.lines import Lines
 from annotui.tui.widgets.paint import label_styles
 
 
-class Legend(Static):
+class Legend(Lines):
     def show(self, labels: list[Label], counts: Mapping[str, int]) -> None:
         styles = label_styles(labels)
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for n, label in enumerate(labels):
-            if n:
-                text.append("\n")
+        rows = []
+        for label in labels:
+            text = Text(no_wrap=True, overflow="ellipsis")
             text.append(f" {label.key or ' '} ", style="bold reverse")
             text.append(" ")
             text.append(f" {display_text(label.name)} ", style=styles[label.name])
             text.append(f" {counts.get(label.name, 0)}", style="dim")
+            rows.append(text)
         if not labels:
-            text.append("no labels: `annotui labels add NAME`", style="dim")
-        # a count changed, not the number of lines: repaint in place, no screen layout
-        same_shape = getattr(self, "_lines", None) == len(labels)
-        self._lines = len(labels)
-        self.update(text, layout=not same_shape)
+            rows.append(Text("no labels: `annotui labels add NAME`", style="dim"))
+        self.set_rows(rows)  # a count changed: that row repaints, nothing is laid out
