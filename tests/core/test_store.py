@@ -126,6 +126,7 @@ def test_add_span_writes_the_row_and_one_event(store: Store, doc: int) -> None:
     assert row["document_id"] == doc and row["label_id"] == label_id(store, "claim")
     assert (row["start"], row["end"], row["annotator"], row["note"]) == (4, 9, "alice", "a fox?")
     assert row["created_at"] and row["updated_at"]
+    assert span == store.span(span.id)  # what add_span returns without reading it back
     [event] = new_events(store, mark)
     assert event["action"] == "add"
     assert (event["annotator"], event["document_id"], event["span_id"]) == ("alice", doc, span.id)

@@ -294,20 +294,33 @@ class Store(CorpusMixin, LabelsMixin, SuggestionsMixin):
 
     def add_span(self, doc_id: int, start: int, end: int, label: str,
                  note: str | None = None) -> Span:
-        """Label [start, end) of a document. Refuses duplicates and ranges outside the text."""
+        """Label [start, end) of a document. Refuses duplicates and ranges outside the text.
+
+        This is the key press people make most: the document, label and duplicate checks
+        are one query, and the row is not read back (it is exactly what was inserted)."""
         with self.transaction() as conn:
-            self._check_range(doc_id, start, end)
-            label_id = self.label_id(label)
-            self._refuse_duplicate(doc_id, start, end, label_id, self.annotator)
+            found = conn.execute(
+                "SELECT d.length, l.id, EXISTS (SELECT 1 FROM spans s WHERE"
+                ' s.document_id = d.id AND s.start = ? AND s."end" = ? AND s.label_id = l.id'
+                " AND s.annotator = ?) FROM documents d LEFT JOIN labels l ON l.name = ?"
+                " WHERE d.id = ?", (start, end, self.annotator, label, doc_id)).fetchone()
+            if found is None or found[1] is None:
+                self._check_range(doc_id, start, end)
+                self.label_id(label)  # raises, naming the labels there are
+            length, label_id, duplicate = found
+            if not (0 <= start < end <= length):
+                self._check_range(doc_id, start, end)  # raises with the reason
+            if duplicate:
+                raise StoreError("that exact span already has that label")
             stamp = now()
+            values = (doc_id, start, end, label_id, self.annotator, note, stamp, stamp)
             cursor = conn.execute(
                 'INSERT INTO spans (document_id, start, "end", label_id, annotator, note,'
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (doc_id, start, end, label_id, self.annotator, note, stamp, stamp),
-            )
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
             span_id = int(cursor.lastrowid or 0)
-            self._event("add", doc_id, span_id, after=history.span_row(conn, span_id))
-        return self.span(span_id)
+            self._event("add", doc_id, span_id,
+                        after=dict(zip(history.SPAN_FIELDS, (span_id, *values), strict=True)))
+        return Span(span_id, doc_id, start, end, label, self.annotator, note, stamp, stamp)
 
     def add_spans(self, doc_id: int, ranges: list[tuple[int, int, str]]) -> list[Span]:
         """Label several ranges as one change (one undo step): a reviewer accepting every
