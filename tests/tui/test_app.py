@@ -12,6 +12,7 @@ from pathlib import Path
 
 import regex
 from rich.console import Console
+from textual.widgets import Input
 
 from annotui.core import text as tx
 from annotui.core.model import Span
@@ -506,6 +507,26 @@ async def test_search_not_found_and_escape_closes(store):
         assert reader(app).has_focus
         await pilot.press("w")
         assert reader(app).cursor == 6
+
+
+async def test_digits_typed_in_the_search_box_search_rather_than_label(store):
+    """The label keys are priority keys (they skip the bubbling): in the search box a
+    digit must still be typed, and with a selection under it, nothing labelled."""
+    text = "In 1994 the contract of the century was signed; by 2006 oil flowed.\n"
+    doc = add(store, text, "Digits")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "slash", *"2006")  # a sentence selected under the box
+        await pilot.pause()
+        assert app.screen.query_one(Input).value == "2006"
+        assert store.spans(doc) == []
+        await pilot.press("enter")
+        await pilot.pause()
+        at = text.index("2006")
+        assert reader(app).selection == (at, at + 4)
+        await pilot.press("2")  # back in the reader: the digit labels the hit
+        await pilot.pause()
+        assert [(s.start, s.end) for s in store.spans(doc)] == [(at, at + 4)]
 
 
 # ----------------------------------------------------------------------- help, quit, panel

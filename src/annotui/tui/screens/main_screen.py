@@ -36,9 +36,12 @@ from annotui.tui.widgets.reader import Reader
 from annotui.tui.widgets.span_list import SpanList, SuggestionList
 from annotui.tui.widgets.topbar import TopBar
 
-# the footer shows one "1-9 label" entry; the help screen and legend name each label
+# the footer shows one "1-9 label" entry; the help screen and legend name each label.
+# Priority bindings: the key labels at once instead of bubbling from the focused widget
+# through every container (a fifth of the key's latency). The search box still gets its
+# digits: Textual drops bindings for keys that the focused Input consumes.
 LABEL_KEYS = [Binding(str(n), f"label({n})", "label" if n == 1 else f"label {n}", show=n == 1,
-                      key_display="1-9" if n == 1 else None, id=f"label.{n}")
+                      key_display="1-9" if n == 1 else None, id=f"label.{n}", priority=True)
               for n in range(1, 10)]
 
 
