@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from annotui.core import gcpause
 from annotui.core.display import VisibleControls, display_text, one_line
 from annotui.core.model import Document, Span
 from annotui.core.schema import StoreError
@@ -37,11 +38,11 @@ from annotui.tui.widgets.span_list import SpanList, SuggestionList
 from annotui.tui.widgets.topbar import TopBar
 
 # the footer shows one "1-9 label" entry; the help screen and legend name each label.
-# Priority bindings: the key labels at once instead of bubbling from the focused widget
-# through every container (a fifth of the key's latency). The search box still gets its
-# digits: Textual drops bindings for keys that the focused Input consumes.
+# Not priority bindings, though they would skip the bubbling through every container (a
+# fifth of the key's latency): a priority key is handled before keys typed just ahead of
+# it that are still queued for the focused widget, so a fast "s1" labelled nothing.
 LABEL_KEYS = [Binding(str(n), f"label({n})", "label" if n == 1 else f"label {n}", show=n == 1,
-                      key_display="1-9" if n == 1 else None, id=f"label.{n}", priority=True)
+                      key_display="1-9" if n == 1 else None, id=f"label.{n}")
               for n in range(1, 10)]
 
 
@@ -170,16 +171,21 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
         return self.query_one(Reader)
 
     def on_mount(self) -> None:
-        self.show_document(self.doc.id, self._first_cursor)
+        self.show_document(self.doc.id, self._first_cursor, first=True)
         self.reader.focus()
 
     # -- showing --------------------------------------------------------------------
 
-    def show_document(self, doc_id: int, cursor: int | None = None) -> None:
+    def show_document(self, doc_id: int, cursor: int | None = None, *,
+                      first: bool = False) -> None:
         self._save_position()
-        self.doc = self.store.document(doc_id)
-        self.index = SpanIndex(self.view_spans(doc_id))
-        self.suggested = self.reader.suggested = self.load_suggestions(doc_id)
+        # 100,000 spans are 100,000 tuples and no cycle. The first document's are frozen
+        # with the app (which lives as long), so no collection walks them again: a tenth
+        # of a second saved at each full collection with a span-dense document open.
+        with gcpause.paused(freeze=first):
+            self.doc = self.store.document(doc_id)
+            self.index = SpanIndex(self.view_spans(doc_id))
+            self.suggested = self.reader.suggested = self.load_suggestions(doc_id)
         if cursor is None:
             cursor = self.store.position(doc_id)
         self.reader.me = self.painted_as_mine()
