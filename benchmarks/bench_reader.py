@@ -149,8 +149,11 @@ def bytes_per_key(argv: list[str], key: bytes, n: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller inputs, fewer presses")
+    parser.add_argument("--part", choices=("keys", "open", "bytes"), action="append",
+                        help="run only this part (repeatable; default: all three)")
     args = parser.parse_args()
     quick = args.quick
+    parts = set(args.part or ("keys", "open", "bytes"))
     n = 6 if quick else 20
     big = 2_000_000 if quick else 10_000_000
     big_spans = 20_000 if quick else 100_000
@@ -164,6 +167,15 @@ def main() -> None:
     else:
         cases = [c for c in cases if c[2] != 100_000]
     print(f"# bench_reader ({'quick' if quick else 'full'}; {gen.env_line()})", flush=True)
+    if "keys" in parts:
+        key_table(cases, tmp, n, mb1)
+    if "open" in parts:
+        open_table(tmp, big, big_spans, quick)
+    if "bytes" in parts:
+        bytes_table(tmp, mb1, quick)
+
+
+def key_table(cases: list[tuple[str, str, int]], tmp: Path, n: int, mb1: str) -> None:
     results: dict[str, dict[str, float]] = {}
     for i, (name, text, nspans) in enumerate(cases):
         db = tmp / f"case{i}.db"
@@ -187,7 +199,10 @@ def main() -> None:
     print(gen.table(["document", *(f"{k} ms" for k in KEYS), "worst / 5 KB", "worst / TextArea",
                      "goal"], rows))
 
-    # open a big document with many spans, and resize the terminal
+
+
+def open_table(tmp: Path, big: int, big_spans: int, quick: bool) -> None:
+    """Open a big document with many spans, and resize the terminal."""
     text = gen.prose(big, seed=5)
     db = tmp / "big.db"
     doc = make_db(db, text, big_spans)
@@ -212,7 +227,10 @@ def main() -> None:
         ["resize", f"{o_rs:.3f}", f"{t_rs:.3f}", f"{o_rs / t_rs:.3f}x",
          gen.verdict(o_rs / t_rs <= 0.1)]]))
 
-    # bytes written to a real terminal per cursor key that does not scroll
+
+
+def bytes_table(tmp: Path, mb1: str, quick: bool) -> None:
+    """Bytes written to a real terminal per cursor key that does not scroll."""
     pty_db = tmp / "pty.db"
     make_db(pty_db, mb1, 0)
     (tmp / "mb1.txt").write_text(mb1, encoding="utf-8")

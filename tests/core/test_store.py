@@ -1234,3 +1234,12 @@ def test_two_processes_writing_at_once(tmp_path: Path) -> None:
         assert len(base) == 3
         assert s.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert s.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_spans_for_the_reader_leave_out_only_the_timestamps(store: Store, doc: int) -> None:
+    store.add_span(doc, 4, 9, "claim", note="a fox?")
+    store.add_span(doc, 0, 3, "commitment")
+    full = store.spans(doc)
+    light = sorted(store.spans(doc, ordered=False, timestamps=False))
+    assert [s._replace(created_at="", updated_at="") for s in sorted(full)] == light
+    assert all(s.created_at and s.updated_at for s in full)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Callable, Iterable
-from operator import attrgetter
+from operator import attrgetter, itemgetter, sub
 
 from annotui.core.model import Span
 
@@ -20,6 +20,8 @@ LONG = 4096  # code points: longer than any sentence, shorter than a chapter
 # Text order: the order of the reader and the panel. A C-level key: sorting 100,000 spans
 # with a Python function as the key took most of opening a span-dense document.
 order: Callable[[Span], tuple[int, int, str, int]] = attrgetter("start", "end", "label", "id")
+_ID, _START, _END, _LABEL = (itemgetter(Span._fields.index(name))
+                             for name in ("id", "start", "end", "label"))
 
 
 class SpanIndex:
@@ -31,17 +33,25 @@ class SpanIndex:
     """
 
     def __init__(self, spans: Iterable[Span] = (), *, presorted: bool = False) -> None:
+        # map() with C-level getters rather than comprehensions: a document with 100,000
+        # spans builds all of this when it opens
         self.spans: list[Span] = list(spans) if presorted else sorted(spans, key=order)
-        self._starts = [span.start for span in self.spans]
-        self._by_id = {span.id: span for span in self.spans}
+        self._starts = list(map(_START, self.spans))
+        self._by_id = dict(zip(map(_ID, self.spans), self.spans, strict=True))
+        lengths = list(map(sub, map(_END, self.spans), self._starts))
         # One paragraph-long span would widen every lookup window to its length; the few
         # spans longer than LONG are kept aside and checked one by one instead.
-        self._short = [span for span in self.spans if span.end - span.start <= LONG]
-        self._short_starts = [span.start for span in self._short]
-        self._long = [span for span in self.spans if span.end - span.start > LONG]
+        if not lengths or max(lengths) <= LONG:
+            self._short, self._short_starts = self.spans.copy(), self._starts.copy()
+            self._long: list[Span] = []
+        else:
+            self._short = [span for span in self.spans if span.end - span.start <= LONG]
+            self._short_starts = [span.start for span in self._short]
+            self._long = [span for span in self.spans if span.end - span.start > LONG]
+            lengths = [length for length in lengths if length <= LONG]
         # sorted, so the longest short span is known again after one is deleted
-        self._lengths = sorted(span.end - span.start for span in self._short)
-        self.counts: Counter[str] = Counter(span.label for span in self.spans)
+        self._lengths = sorted(lengths)
+        self.counts: Counter[str] = Counter(map(_LABEL, self.spans))
 
     @property
     def _longest(self) -> int:

@@ -19,11 +19,11 @@ Everything else is one query for the whole export, whatever the corpus size.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from annotui.core import gcpause
 from annotui.core.formats import ExportReport
 from annotui.core.model import Document
 from annotui.core.records import ExportRecord, check_options, make_record, read_snapshot
@@ -183,16 +183,11 @@ def write_lines(store: Store, write: Callable[[bytes], object],
     last = None
     # a tuple per row and nothing that cycles: the cycle collector would only walk the
     # heap again and again (7% of an export)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gcpause.paused():
         for doc_id, line, spans in sql_lines(store, python_line, **filters):  # type: ignore[arg-type]
             write(line)
             report.records += 1
             report.spans += spans
             report.documents += doc_id != last
             last = doc_id
-    finally:
-        if collecting:
-            gc.enable()
     return report
