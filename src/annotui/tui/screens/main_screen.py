@@ -171,6 +171,7 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
         return self.query_one(Reader)
 
     def on_mount(self) -> None:
+        self.reader.listener = self._reader_changed  # the panel follows in the same frame
         self.show_document(self.doc.id, self._first_cursor, first=True)
         self.reader.focus()
 
@@ -273,7 +274,12 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
 
     # -- reader events --------------------------------------------------------------
 
-    @on(Reader.CursorMoved)
+    def _reader_changed(self, event: Reader.CursorMoved | Reader.SelectionChanged) -> None:
+        if isinstance(event, Reader.CursorMoved):
+            self._cursor_moved(event)
+        else:
+            self._selection_changed(event)
+
     def _cursor_moved(self, event: Reader.CursorMoved) -> None:
         self._cursor = event.offset
         under = self._span_under_cursor()
@@ -282,7 +288,6 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
             self._update_bindings()
         self._schedule_position_save()
 
-    @on(Reader.SelectionChanged)
     def _selection_changed(self, event: Reader.SelectionChanged) -> None:
         # the footer only changes when a selection appears or goes, not as it grows
         if (event.selection is not None) != self._has_selection:
