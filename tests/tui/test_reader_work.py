@@ -337,3 +337,31 @@ async def test_resizing_back_reuses_the_layout_of_the_width_before(store, monkey
         await pilot.resize_terminal(70, 30)  # a third width is wrapped afresh
         await pilot.pause()
         assert work.layouts == 2, str(work)
+
+
+async def test_moving_onto_a_span_draws_one_frame_with_the_panel_following(store):
+    """The screen hears the reader's cursor moves at once: the panel's highlight used to
+    come a frame later (a posted message arrives after the reader's frame)."""
+    doc, _ = store.add_document(LINES, title="lines")
+    store.insert_spans(doc, [(i * 60, i * 60 + 4, "claim", "alice", None) for i in range(200)])
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = next(s for s in app.screen_stack if isinstance(s, MainScreen))
+        r, panel = screen.query_one(Reader), screen.query_one(SpanList)
+        await park_mid_screen(pilot, r, 40)
+        span = r.index.at(r.cursor)[0] if r.index.at(r.cursor) else None
+        assert span is None  # "Line 40 …" starts between spans (each is 4 of 60 chars)
+        target = next(s for s in r.index.spans if s.start > r.cursor)
+        frames: list[int | None] = []  # per frame: the span the panel highlighted in it
+        display = app._display
+
+        def counting(screen, update):  # type: ignore[no-untyped-def]
+            if update is not None:
+                frames.append(panel.current)
+            return display(screen, update)
+
+        app._display = counting  # type: ignore[method-assign]
+        r.move_to(target.start)
+        await pilot.pause()
+        await pilot.pause()
+        assert frames == [target.id], frames
