@@ -18,7 +18,6 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotui.core import text as tx
@@ -26,6 +25,7 @@ from annotui.core.model import Label, Span
 from annotui.core.spans import SpanIndex
 from annotui.tui.layout import Layout, Row
 from annotui.tui.widgets.paint import label_styles, overlay, paint_row
+from annotui.tui.widgets.scrolling import QuietScrollView
 
 Motion = Callable[[str, int], int]
 
@@ -54,7 +54,7 @@ def _move(motion: str, extend: bool = False) -> str:
     return f"move('{motion}', {extend})"
 
 
-class Reader(ScrollView, can_focus=True):
+class Reader(QuietScrollView, can_focus=True):
     """A read-only, soft-wrapped view of one document with a cursor, a selection and spans."""
 
     COMPONENT_CLASSES = {"reader--cursor", "reader--selection", "reader--text"}

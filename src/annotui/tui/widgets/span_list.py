@@ -6,7 +6,6 @@ A Line-API widget like the reader: only visible rows are built, so a document wi
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -15,7 +14,6 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
@@ -23,20 +21,14 @@ from annotui.core.display import display_text, one_line
 from annotui.core.model import Label, Span
 from annotui.core.spans import SpanIndex
 from annotui.tui.widgets.paint import label_styles
+from annotui.tui.widgets.scrolling import QuietScrollView, thumb
 
 REVERSE = Style(reverse=True)
 BOLD = Style(bold=True)
 DIM = Style(dim=True, italic=True)
 
 
-def _thumb(height: int, rows: int, top: int) -> tuple[int, int]:
-    """Where Textual's ScrollBarRender puts the thumb, in eighths of a cell."""
-    thumb = max(1.0, height / (rows / height))
-    start = int((height - thumb) * (top / (rows - height)) * 8) if rows > height else 0
-    return start, start + math.ceil(thumb * 8)
-
-
-class SpanList(ScrollView, can_focus=True):
+class SpanList(QuietScrollView, can_focus=True):
     """One row per span: label chip, note marker, annotator when not mine, excerpt."""
 
     COMPONENT_CLASSES = {"span-list--highlight"}
@@ -107,7 +99,7 @@ class SpanList(ScrollView, can_focus=True):
         height, top = self.scrollable_content_region.height, self.scroll_offset.y
         was = self.virtual_size.height
         if (self.show_vertical_scrollbar and rows > height and top <= rows - height
-                and _thumb(height, was, top) == _thumb(height, rows, top)):
+                and thumb(height, was, top) == thumb(height, rows, top)):
             self.set_reactive(SpanList.virtual_size, size)
             self.vertical_scrollbar.set_reactive(ScrollBar.window_virtual_size, rows)
             return
