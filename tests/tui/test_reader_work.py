@@ -365,3 +365,25 @@ async def test_moving_onto_a_span_draws_one_frame_with_the_panel_following(store
         await pilot.pause()
         await pilot.pause()
         assert frames == [target.id], frames
+
+
+async def test_the_panel_scrolls_once_per_three_quarters_of_a_list_walked(store):
+    """Walking down a span-dense text, the highlight crosses the panel's bottom edge again
+    and again; each crossing scrolls (repaints) the whole list, so it lands a quarter
+    from the top, not centred (which scrolled twice as often)."""
+    doc, _ = store.add_document(LINES, title="lines")
+    store.insert_spans(doc, [(i * 20, i * 20 + 4, "claim", "alice", None)
+                             for i in range(3000)])
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = next(s for s in app.screen_stack if isinstance(s, MainScreen))
+        r, panel = screen.query_one(Reader), screen.query_one(SpanList)
+        await pilot.pause()
+        height = panel.scrollable_content_region.height
+        tops = []
+        for span in r.index.spans[:200]:
+            panel.point_at(span.id)
+            tops.append(panel.scroll_offset.y)
+            assert tops[-1] <= panel.highlighted < tops[-1] + height
+        scrolls = sum(1 for a, b in zip(tops, tops[1:], strict=False) if a != b)
+        assert scrolls <= 200 / (height * 3 // 4) + 1, (scrolls, height)

@@ -127,9 +127,17 @@ class SpanList(QuietScrollView, can_focus=True):
         if row is not None:
             top, height = self.scroll_offset.y, self.scrollable_content_region.height
             if row < top or (height and row >= top + height):
-                # centred, not edge-aligned: the next moves (often the next span in a
-                # span-dense text) stay on screen instead of scrolling the list each key
-                self.scroll_to(y=max(0, row - height // 2), animate=False)
+                # Not edge-aligned, or a span-dense text scrolls the list (a full repaint)
+                # on every key: a row just past an edge goes a quarter in from the edge
+                # it came through, three quarters of the list ahead of it; a far jump
+                # (a search, another paragraph) is centred.
+                if top - height // 2 <= row < top:
+                    y = row - height * 3 // 4
+                elif top + height <= row < top + height * 3 // 2:
+                    y = row - height // 4
+                else:
+                    y = row - height // 2
+                self.scroll_to(y=max(0, y), animate=False)
 
     def _move(self, row: int) -> None:
         if not len(self.index):
