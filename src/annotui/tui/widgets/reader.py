@@ -223,7 +223,7 @@ class Reader(QuietScrollView, can_focus=True):
             self._layout, self._previous = Layout(self.text, width), self._layout
         self._rewrapped = True
         self._forget()
-        self.virtual_size = Size(width, self._layout.row_count)
+        self.set_virtual_size(Size(width, self._layout.row_count))
 
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()

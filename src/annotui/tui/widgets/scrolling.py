@@ -1,4 +1,5 @@
-"""A ScrollView whose scrollbar is drawn again only when its thumb moves on screen.
+"""A ScrollView whose scrollbar is drawn again only when its thumb moves on screen, and
+whose virtual size changes without laying out the screen.
 
 Textual repaints the scrollbar, through rich, whenever the scroll position changes. In
 a long document one row of scrolling moves the thumb by far less than the eighth of a
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 
@@ -23,6 +25,15 @@ def thumb(height: int, rows: int, top: float) -> tuple[int, int]:
 
 
 class QuietScrollView(ScrollView):
+    def set_virtual_size(self, size: Size) -> None:
+        """As ``self.virtual_size = size`` without the screen layout that assignment
+        asks for (a layout reactive): a line-API view's size moves only its own
+        scrollbars, which are updated here. The scrollbars appearing or going still lay
+        the screen out (Textual does that when their visibility changes)."""
+        if size != self.virtual_size:
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         if self.show_vertical_scrollbar:
             bar = self.vertical_scrollbar

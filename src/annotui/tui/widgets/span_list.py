@@ -89,10 +89,8 @@ class SpanList(QuietScrollView, can_focus=True):
             self.refresh_line(was_highlighted)  # its span may be unchanged: not diffed above
 
     def _set_rows(self, rows: int) -> None:
-        # Setting virtual_size lays out the whole screen (it is a layout reactive), and
-        # the scrollbar is drawn again through rich: 5-10 ms for one more span. Only the
-        # scrollbar depends on it, so it is updated as ScrollView does on a resize, and
-        # not even repainted when its thumb lands on the same eighths of a cell.
+        # One span more or less: not even the scrollbar is drawn again (through rich)
+        # when its thumb lands on the same eighths of a cell
         size = Size(self.size.width, rows)
         if size == self.virtual_size:
             return
@@ -103,8 +101,7 @@ class SpanList(QuietScrollView, can_focus=True):
             self.set_reactive(SpanList.virtual_size, size)
             self.vertical_scrollbar.set_reactive(ScrollBar.window_virtual_size, rows)
             return
-        self.set_reactive(SpanList.virtual_size, size)
-        self._scroll_update(size)
+        self.set_virtual_size(size)
 
     @property
     def current(self) -> int | None:
@@ -213,7 +210,7 @@ class SpanList(QuietScrollView, can_focus=True):
             self._move(0)
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.index))
+        self.set_virtual_size(Size(self.size.width, len(self.index)))
         self._base = None  # a theme change or focus may come with it
 
 
