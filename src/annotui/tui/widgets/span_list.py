@@ -89,9 +89,15 @@ class SpanList(QuietScrollView, can_focus=True):
             self.refresh_line(was_highlighted)  # its span may be unchanged: not diffed above
 
     def _set_rows(self, rows: int) -> None:
+        # Half a panel of room below the last row, once the list fills the panel: a
+        # document labelled front to back adds its rows at the end, and a list already
+        # scrolled to its end scrolled by one (a repaint of every row) for each of them.
+        height = self.scrollable_content_region.height
+        if rows > height > 0:
+            rows += height // 2
         # One span more or less: not even the scrollbar is drawn again (through rich)
         # when its thumb lands on the same eighths of a cell
-        size = Size(self.size.width, rows)
+        size = Size(self.scrollable_content_region.width, rows)
         if size == self.virtual_size:
             return
         height, top = self.scrollable_content_region.height, self.scroll_offset.y
@@ -210,7 +216,7 @@ class SpanList(QuietScrollView, can_focus=True):
             self._move(0)
 
     def on_resize(self) -> None:
-        self.set_virtual_size(Size(self.size.width, len(self.index)))
+        self._set_rows(len(self.index))
         self._base = None  # a theme change or focus may come with it
 
 
