@@ -387,3 +387,25 @@ async def test_the_panel_scrolls_once_per_three_quarters_of_a_list_walked(store)
             assert tops[-1] <= panel.highlighted < tops[-1] + height
         scrolls = sum(1 for a, b in zip(tops, tops[1:], strict=False) if a != b)
         assert scrolls <= 200 / (height * 3 // 4) + 1, (scrolls, height)
+
+
+async def test_labelling_front_to_back_scrolls_the_panel_once_per_half_panel(store):
+    """Each new span is the list's last row; a list scrolled to its end scrolled by one
+    (every row repainted) for each label, so it keeps half a panel of room below."""
+    doc, _ = store.add_document(LINES, title="lines")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = next(s for s in app.screen_stack if isinstance(s, MainScreen))
+        panel = screen.query_one(SpanList)
+        await pilot.pause()
+        height = panel.scrollable_content_region.height
+        tops = []
+        for i in range(3 * height):
+            span = store.add_span(doc, i * 60, i * 60 + 4, "claim")
+            screen._reload_span(span.id, current=span.id, fresh=span)
+            await pilot.pause()
+            assert panel.current == span.id
+            tops.append(panel.scroll_offset.y)
+            assert tops[-1] <= panel.highlighted < tops[-1] + height
+        scrolls = sum(1 for a, b in zip(tops, tops[1:], strict=False) if a != b)
+        assert scrolls <= 3 * height // (height // 2) + 1, (scrolls, height)
