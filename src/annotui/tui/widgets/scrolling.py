@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Self
 
+from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color
 from textual.geometry import Region, Size
@@ -33,12 +34,23 @@ class LineScrollBar(ScrollBar):
     cached column: through rich's console, a 40-row bar took 2 ms to draw again, the
     largest part of labelling a span once the panel's list had a scrollbar."""
 
-    _column: tuple[tuple[object, ...], list[Strip]] | None = None
-    _painted: list[Strip] | None = None  # the column as last drawn
+    # the bar's cells as last computed (a Segment a row) and as last drawn; strips are
+    # made only for rows drawn
+    _column: tuple[tuple[object, ...], list[Segment]] | None = None
+    _painted: list[Segment] | None = None
+    _strips: dict[int, Strip] | None = None
 
     def render_line(self, y: int) -> Strip:
-        column = self._painted = self._strips()
-        return column[y] if 0 <= y < len(column) else Strip.blank(self.size.width)
+        column = self._cells()
+        if column is not self._painted:
+            self._painted, self._strips = column, {}
+        assert self._strips is not None
+        if not 0 <= y < len(column):
+            return Strip.blank(self.size.width)
+        strip = self._strips.get(y)
+        if strip is None:
+            strip = self._strips[y] = Strip([column[y]], self.size.width)
+        return strip
 
     def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
                 recompose: bool = False) -> Self:
@@ -48,7 +60,9 @@ class LineScrollBar(ScrollBar):
         if regions or layout or recompose or not painted or not self.is_mounted:
             return super().refresh(*regions, repaint=repaint, layout=layout,
                                    recompose=recompose)
-        column = self._strips()
+        column = self._cells()
+        if column is painted:
+            return self
         if len(column) != len(painted):
             return super().refresh(repaint=repaint)
         width = self.size.width
@@ -57,7 +71,7 @@ class LineScrollBar(ScrollBar):
                 super().refresh(Region(0, y, width, 1))
         return self
 
-    def _strips(self) -> list[Strip]:
+    def _cells(self) -> list[Segment]:
         bar = self.render()
         assert isinstance(bar, ScrollBarRender)
         style = bar.style if isinstance(bar.style, Style) else self.app.console.get_style(
@@ -70,7 +84,7 @@ class LineScrollBar(ScrollBar):
                 position=bar.position, vertical=True, thickness=width,
                 back_color=style.bgcolor or Color.parse("#555555").rich_color,
                 bar_color=style.color or Color.parse("bright_magenta").rich_color).segments
-            self._column = (key, [Strip([segment], width) for segment in segments])
+            self._column = (key, list(segments))
         return self._column[1]
 
 

@@ -21,7 +21,7 @@ from annotui.core.display import display_text, one_line
 from annotui.core.model import Label, Span
 from annotui.core.spans import SpanIndex
 from annotui.tui.widgets.paint import label_styles
-from annotui.tui.widgets.scrolling import QuietScrollView, thumb
+from annotui.tui.widgets.scrolling import QuietScrollView
 
 REVERSE = Style(reverse=True)
 BOLD = Style(bold=True)
@@ -92,20 +92,20 @@ class SpanList(QuietScrollView, can_focus=True):
         # Half a panel of room below the last row, once the list fills the panel: a
         # document labelled front to back adds its rows at the end, and a list already
         # scrolled to its end scrolled by one (a repaint of every row) for each of them.
-        height = self.scrollable_content_region.height
+        (width, height), top = self.scrollable_content_region.size, self.scroll_offset.y
         if rows > height > 0:
             rows += height // 2
-        # One span more or less: not even the scrollbar is drawn again (through rich)
-        # when its thumb lands on the same eighths of a cell
-        size = Size(self.scrollable_content_region.width, rows)
+        size = Size(width, rows)
         if size == self.virtual_size:
             return
-        height, top = self.scrollable_content_region.height, self.scroll_offset.y
-        was = self.virtual_size.height
-        if (self.show_vertical_scrollbar and rows > height and top <= rows - height
-                and thumb(height, was, top) == thumb(height, rows, top)):
+        if self.show_vertical_scrollbar and rows > height and top <= rows - height:
+            # the scrollbar stays, and so does the scroll position: only the bar's
+            # thumb may move (Textual's update would also check both, and repaint the
+            # bar three times over)
             self.set_reactive(SpanList.virtual_size, size)
-            self.vertical_scrollbar.set_reactive(ScrollBar.window_virtual_size, rows)
+            bar = self.vertical_scrollbar
+            bar.set_reactive(ScrollBar.window_virtual_size, rows)
+            bar.refresh()  # the rows where the thumb moved, if it did
             return
         self.set_virtual_size(size)
 
