@@ -409,3 +409,46 @@ async def test_labelling_front_to_back_scrolls_the_panel_once_per_half_panel(sto
             assert tops[-1] <= panel.highlighted < tops[-1] + height
         scrolls = sum(1 for a, b in zip(tops, tops[1:], strict=False) if a != b)
         assert scrolls <= 3 * height // (height // 2) + 1, (scrolls, height)
+
+
+@pytest.mark.parametrize("where", [0.2, 0.5, 0.8])
+async def test_a_span_added_mid_list_repaints_at_most_half_the_panel(store, monkeypatch, where):
+    """A new row shifts every row after it; the list scrolls by one when that moves
+    fewer lines (those before it), so at most about half the panel is repainted, and
+    what each line shows afterwards is the index's row."""
+    doc, _ = store.add_document(LINES, title="lines")
+    labels = ["claim", "commitment", "invitation"]
+    store.insert_spans(doc, [(i * 61, i * 61 + 12, labels[i % 3], "alice", None)
+                             for i in range(1000)])  # every row's text differs
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = next(s for s in app.screen_stack if isinstance(s, MainScreen))
+        panel = screen.query_one(SpanList)
+        panel.scroll_to(y=400, animate=False)
+        await pilot.pause()
+        height = panel.scrollable_content_region.height
+        row = 400 + int(height * where)
+        start = panel.index.spans[row].start + 1  # just after that span's start
+        lines: set[int] = set()
+        refresh_line = panel.refresh_line
+
+        def spy(y: int) -> None:
+            lines.add(y - panel.scroll_offset.y)
+            refresh_line(y)
+
+        monkeypatch.setattr(panel, "refresh_line", spy)
+        span = store.add_span(doc, start, start + 4, "commitment")
+        screen._reload_span(span.id, current=span.id, fresh=span)
+        await pilot.pause()
+        assert len(lines) <= height // 2 + 2, (sorted(lines), height)
+        top = panel.scroll_offset.y
+        # what the screen shows (lines not repainted come from Textual's cache)
+        region = panel.content_region
+        right = region.x + panel.scrollable_content_region.width
+        screen_rows = app.screen._compositor.render_strips()
+        shown = [screen_rows[region.y + y].crop(region.x, right).text.rstrip()
+                 for y in range(height)]
+        assert shown == [panel.render_line(y).text.rstrip() for y in range(height)]
+        assert len(set(shown)) == height  # (so a line left stale would show)
+        assert shown[panel.highlighted - top].split()[0] == "commitment"
+        assert panel.current == span.id

@@ -108,6 +108,17 @@ class QuietScrollView(ScrollView):
             self.set_reactive(ScrollView.virtual_size, size)
             self._scroll_update(size)
 
+    _repaint_on_scroll = True
+
+    def scroll_quietly(self, y: int) -> None:
+        """Scroll to row ``y`` without repainting the view: for a caller that knows
+        which lines now show something else, and refreshes only those."""
+        self._repaint_on_scroll = False
+        try:
+            self.scroll_to(y=y, animate=False)
+        finally:
+            self._repaint_on_scroll = True
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         if self.show_vertical_scrollbar:
             bar = self.vertical_scrollbar
@@ -116,5 +127,5 @@ class QuietScrollView(ScrollView):
                 bar.set_reactive(ScrollBar.position, new_value)  # up to date, not redrawn
             else:
                 bar.position = new_value
-        if round(old_value) != round(new_value):
+        if self._repaint_on_scroll and round(old_value) != round(new_value):
             self.refresh(self.size.region)

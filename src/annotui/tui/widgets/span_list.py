@@ -76,17 +76,41 @@ class SpanList(QuietScrollView, can_focus=True):
         self._set_rows(len(index))
         was_highlighted, self.highlighted = self.highlighted, None
         if same_look and self.scroll_offset.y == top:
-            # one span added or removed shifts only the rows after it: repaint those
-            height = self.scrollable_content_region.height
-            for row in range(top, top + height):
-                now = index.spans[row] if row < len(index) else None
-                if self._painted.get(row) != now:
-                    self.refresh_line(row)
+            self._repaint_changed_lines(top, current)
         else:
             self.refresh()
         self.point_at(current)
         if was_highlighted is not None and was_highlighted != self.highlighted:
             self.refresh_line(was_highlighted)  # its span may be unchanged: not diffed above
+
+    def _repaint_changed_lines(self, top: int, current: int | None) -> None:
+        """One span added or removed shifts every row after it. Repaint only the lines
+        that show another span now; and when more lines follow the change than precede
+        it, scroll by one row so that those before it shift instead (Textual cannot
+        scroll a terminal region, so every shifted line is a line repainted)."""
+        height = self.scrollable_content_region.height
+        spans, painted = self.index.spans, self._painted
+
+        def changed(new_top: int) -> list[int]:
+            return [y for y in range(height) if painted.get(top + y) !=
+                    (spans[new_top + y] if new_top + y < len(spans) else None)]
+
+        lines, new_top = changed(top), top
+        row = self.index.index_of(current) if current is not None else None
+        for shift in (1, -1):
+            candidate = top + shift
+            if not 0 <= candidate <= self.max_scroll_y or (
+                    row is not None and not candidate <= row < candidate + height):
+                continue
+            moved = changed(candidate)
+            if len(moved) < len(lines):
+                lines, new_top = moved, candidate
+        if new_top != top:
+            self.scroll_quietly(new_top)
+            for y in range(height):  # the lines not repainted show these spans now
+                painted[new_top + y] = spans[new_top + y] if new_top + y < len(spans) else None
+        for y in lines:
+            self.refresh_line(new_top + y)
 
     def _set_rows(self, rows: int) -> None:
         # Half a panel of room below the last row, once the list fills the panel: a
