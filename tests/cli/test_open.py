@@ -87,3 +87,28 @@ def test_the_command_line_loads_only_what_the_command_needs() -> None:
             " print(' '.join(heavy)); sys.exit(bool(heavy))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, f"imported at start-up: {result.stdout}{result.stderr}"
+
+
+def test_a_first_run_stores_the_sample_as_import_would_without_the_importer(
+        tmp_path: Path) -> None:
+    """The first start stores the sample through the plain-text reader and the store,
+    not the importer (a third of a first start): the same document either way."""
+    import json
+    import subprocess
+    import sys
+
+    fresh, imported = tmp_path / "fresh.db", tmp_path / "imported.db"
+    code = ("import sys; from annotui.core.store import Store;"
+            " from annotui.core.bootstrap import prepare;"
+            f" s = Store({str(fresh)!r}, annotator='ann'); prepare(s, []); s.close();"
+            " sys.exit('annotui.core.importer' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr or "the importer was loaded"
+    assert run("import", "--db", imported, "--annotator", "ann", SAMPLE).exit_code == 0
+    columns = "key, title, text, length, source, sha256, meta, position"
+    with Store(fresh, annotator="ann") as a, Store(imported, annotator="ann") as b:
+        assert (a.conn.execute(f"SELECT {columns} FROM documents").fetchall()
+                == b.conn.execute(f"SELECT {columns} FROM documents").fetchall())
+        [first] = a.conn.execute("SELECT after FROM events WHERE action = 'import'").fetchall()
+        [second] = b.conn.execute("SELECT after FROM events WHERE action = 'import'").fetchall()
+        assert json.loads(first[0]) == json.loads(second[0])

@@ -27,13 +27,29 @@ def prepare(store: Store, paths: list[str], *, encoding: str = "utf-8",
         report = run_import(store, paths, encoding=encoding, console=console)
         first = report.document_ids[0] if report.document_ids else None
     elif not store.document_ids():
-        from annotui.core.importer import import_paths
-
-        report = import_paths(store, [str(resources.sample_article())])
-        first = report.document_ids[0] if report.document_ids else None
+        first = add_sample(store)
     if not store.labels():
         store.load_labels(resources.default_labels())
     return first
+
+
+def add_sample(store: Store) -> int:
+    """Store the bundled sample as ``annotui import`` would: read by the plain-text reader
+    (its sidecar TOML gives the title and source), written by the same store call. Not
+    through the importer, whose format registry and batching were a third of a first
+    start."""
+    from annotui.core.corpus import Imported
+    from annotui.core.formats import Record, Source
+    from annotui.core.formats.plain import read_plain
+
+    path = resources.sample_article()
+    with path.open("rb") as stream:
+        [record] = read_plain(Source(str(path), stream, path=path, key=path.stem))
+    assert isinstance(record, Record), record  # the file ships with annotui
+    done = Imported()
+    with store.transaction():
+        store.import_record(record, store.annotator, done)
+    return done.documents[0][0]
 
 
 def run_import(store: Store, paths: list[str], *, fmt: str | None = None,
