@@ -452,3 +452,30 @@ async def test_a_span_added_mid_list_repaints_at_most_half_the_panel(store, monk
         assert len(set(shown)) == height  # (so a line left stale would show)
         assert shown[panel.highlighted - top].split()[0] == "commitment"
         assert panel.current == span.id
+
+
+async def test_opening_builds_its_spans_without_a_garbage_collection(store):
+    """100,000 spans are 100,000 tuples and no cycle: loading them with the collector on
+    walked the heap again and again (a third of opening a span-dense document)."""
+    import gc
+
+    doc, _ = store.add_document(LINES, title="lines")
+    store.insert_spans(doc, [(i * 5, i * 5 + 3, "claim", "alice", None)
+                             for i in range(20_000)])
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = next(s for s in app.screen_stack if isinstance(s, MainScreen))
+        await pilot.pause()
+        gc.callbacks.append(count)
+        try:
+            screen.show_document(doc)
+        finally:
+            gc.callbacks.remove(count)
+        assert len(screen.index) == 20_000
+        assert len(collections) <= 2, collections  # after the spans: the panel, the reader
