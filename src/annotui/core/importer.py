@@ -4,10 +4,12 @@ Each input is read by the reader its extension (or ``--format``) names; readers 
 records and per-record errors, so a bad line or span is named with its line number and
 skipped while the rest of the file lands. Records are validated before anything is
 written, then written in batches, one transaction per batch, set-wise (see
-:meth:`Store.import_records`); a batch that something in it spoils is written again record
-by record under savepoints. Each document lands with its spans and status entirely or not
+:mod:`._import_batch`); a batch that something in it spoils is written again record by
+record under savepoints. Each document lands with its spans and status entirely or not
 at all, and a failing record never takes its neighbours with it. Importing the same input
-twice adds nothing: the store keeps one document per text and skips spans it has.
+twice adds nothing: the store keeps one document per text and skips spans it has. A
+large JSONL file is read by a second process while this one writes (see
+:mod:`._import_read`); the WAL is checkpointed in a thread meanwhile.
 """
 
 from __future__ import annotations
@@ -17,11 +19,20 @@ import gc
 import os
 import sqlite3
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from annotui.core._import_batch import Checkpointer, write_batch
+from annotui.core._import_read import (
+    READ_BUFFER,
+    CountingStream,
+    read_here,
+    read_in_worker,
+    spans_named,
+    worker_can_read,
+)
 from annotui.core.corpus import Imported
 from annotui.core.formats import (
     READERS,
@@ -47,7 +58,6 @@ BATCH_RECORDS = 2000
 BATCH_CHARS = 8_000_000
 # page cache while importing (KiB): a batch's pages stay in memory until its commit
 IMPORT_CACHE_KIB = 32_768
-READ_BUFFER = 1 << 20  # a read() per megabyte of input, not per 8 KB
 # past this many messages for one file, the rest are only counted (a wrong file type
 # would otherwise print a line per line)
 MAX_ERRORS_PER_FILE = 50
@@ -108,37 +118,6 @@ class _Input:
     path: Path | None   # None: stdin
     key: str | None
     size: int
-
-
-class _CountingStream:
-    """A binary stream that counts the bytes handed out (for progress) and can replay
-    lines already read from a pipe (stdin, after sniffing its format)."""
-
-    def __init__(self, raw: BinaryIO, prefix: list[bytes] | None = None) -> None:
-        self._raw = raw
-        self._prefix = prefix or []
-        self.count = 0
-
-    def read(self, size: int = -1, /) -> bytes:
-        head = b"".join(self._prefix)
-        self._prefix = []
-        if size is None or size < 0:
-            data = head + self._raw.read()
-        elif len(head) >= size:
-            data, self._prefix = head[:size], [head[size:]] if head[size:] else []
-        else:
-            data = head + self._raw.read(size - len(head))
-        self.count += len(data)
-        return data
-
-    def __iter__(self) -> Iterator[bytes]:
-        while self._prefix:
-            line = self._prefix.pop(0)
-            self.count += len(line)
-            yield line
-        for line in self._raw:
-            self.count += len(line)
-            yield line
 
 
 def _message(name: str, line: int | None, reason: str) -> str:
@@ -298,25 +277,28 @@ def import_paths(
     # collector would walk the growing heap over and over for nothing (5% of an import)
     collecting = gc.isenabled()
     gc.disable()
+    checkpoint = Checkpointer(store)
     try:
-        _import_inputs(store, inputs, report, fmt=fmt, encoding=encoding, stdin=stdin,
-                       progress=progress, annotator=annotator, options=options)
+        _import_inputs(store, inputs, report, checkpoint, fmt=fmt, encoding=encoding,
+                       stdin=stdin, progress=progress, annotator=annotator, options=options)
     finally:
+        checkpoint.close()
         if collecting:
             gc.enable()
         conn.execute(f"PRAGMA cache_size = {int(cache)}")
     return report
 
 
-def _import_inputs(store: Store, inputs: list[_Input], report: ImportReport, *,
+def _import_inputs(store: Store, inputs: list[_Input], report: ImportReport,
+                   checkpoint: Checkpointer, *,
                    fmt: str | None, encoding: str, stdin: BinaryIO | None,
                    progress: Callable[[int, int], None] | None, annotator: str | None,
                    options: dict[str, Any] | None) -> None:
     total = sum(item.size for item in inputs)
     done = 0
-    importer = _Importer(store, report, annotator or store.annotator, options)
+    importer = _Importer(store, report, annotator or store.annotator, options, checkpoint)
     for item in inputs:
-        stream: _CountingStream | None = None
+        stream: CountingStream | None = None
         try:
             if item.path is None:
                 raw = stdin if stdin is not None else _stdin()
@@ -325,14 +307,14 @@ def _import_inputs(store: Store, inputs: list[_Input], report: ImportReport, *,
                 if fmt is None:
                     name, prefix = _sniff(raw)
                     entry = READERS[name]
-                stream = _CountingStream(raw, prefix)
+                stream = CountingStream(raw, prefix)
                 # the ticks run inside this iteration, so the loop variables are current
                 importer.run(item, entry, stream, encoding,
                              lambda: _tick(progress, done + stream.count if stream else done,  # noqa: B023
                                            total))  # noqa: B023
             else:
                 with open(item.path, "rb", buffering=READ_BUFFER) as handle:
-                    stream = _CountingStream(handle)  # type: ignore[arg-type]
+                    stream = CountingStream(handle)  # type: ignore[arg-type]
                     importer.run(item, item.reader, stream, encoding,
                                  lambda: _tick(progress, done + stream.count if stream else done,  # noqa: B023
                                                total))  # noqa: B023
@@ -358,8 +340,10 @@ class _Importer:
     """Writes validated records in batches and keeps the report's books."""
 
     def __init__(self, store: Store, report: ImportReport, annotator: str,
-                 options: dict[str, Any] | None = None) -> None:
+                 options: dict[str, Any] | None = None,
+                 checkpoint: Checkpointer | None = None) -> None:
         self.options = options or {}
+        self.checkpoint = checkpoint
         self.renamed: list[tuple[int | None, str, str]] = []  # of the record being written
         self.store = store
         self.report = report
@@ -369,15 +353,20 @@ class _Importer:
         self.report.errors.append(_message(name, line, reason))
         self.report.records_rejected += 1
 
-    def run(self, item: _Input, entry: Reader, stream: _CountingStream, encoding: str,
+    def run(self, item: _Input, entry: Reader, stream: CountingStream, encoding: str,
             tick: Callable[[], None]) -> None:
         report = self.report
         report.files += 1
         source = Source(item.name, stream, item.path, item.key, encoding, self.options)
         batch: list[Record] = []
+        sums: list[str | None] = []  # the texts' sha256, where the reading process sent it
         chars = errors = records = 0
         size = FIRST_BATCH
-        for got in entry.read(source):
+        # a large JSONL file is read by a second process while this one writes
+        items = (read_in_worker(entry, source, stream)
+                 if item.path is not None and worker_can_read(entry, item.size)
+                 else read_here(entry, source))
+        for got, text_sum in items:
             if isinstance(got, RecordError):
                 errors += 1
                 if got.span:
@@ -391,29 +380,33 @@ class _Importer:
                 continue
             records += 1
             batch.append(got)
+            sums.append(text_sum)
             chars += len(got.text)
             if len(batch) >= size or chars >= BATCH_CHARS:
-                self.write(item.name, batch)
-                batch, chars, size = [], 0, min(size * 2, BATCH_RECORDS)
+                self.write(item.name, batch, sums)
+                batch, sums, chars, size = [], [], 0, min(size * 2, BATCH_RECORDS)
                 tick()
         if batch:
-            self.write(item.name, batch)
+            self.write(item.name, batch, sums)
         if errors > MAX_ERRORS_PER_FILE:
             report.errors.append(_message(
                 item.name, None, f"{errors - MAX_ERRORS_PER_FILE:,} more errors not shown"))
         if not records and not errors:
             self.file_error(item.name, "empty file, nothing imported")
 
-    def write(self, name: str, batch: list[Record]) -> None:
+    def write(self, name: str, batch: list[Record], sums: list[str | None] | None = None
+              ) -> None:
         """Write a batch in one transaction: set-wise, or, when something in it is refused,
         record by record under savepoints, so that only the culprit is lost."""
         store, conn = self.store, self.store.conn
         failed: list[str] = []
+        if self.checkpoint is not None:
+            self.checkpoint.before_write()
         try:
             with store.transaction():
                 conn.execute("SAVEPOINT annotui_batch")
                 try:
-                    done = store.import_records(batch, self.annotator)
+                    done = write_batch(store, batch, self.annotator, sums)
                 except (StoreError, sqlite3.Error, ValueError):
                     conn.execute("ROLLBACK TO annotui_batch")
                     done = None
@@ -424,7 +417,7 @@ class _Importer:
                     for record in batch:
                         conn.execute("SAVEPOINT annotui_import")
                         try:
-                            store.import_record(record, self.annotator, done)
+                            store.import_record(spans_named(record), self.annotator, done)
                         except (StoreError, sqlite3.Error, ValueError) as exc:
                             conn.execute("ROLLBACK TO annotui_import")
                             failed.append(_message(name, record.line, f"not stored ({exc})"))
@@ -435,6 +428,8 @@ class _Importer:
             self.file_error(name, f"{len(batch)} records not stored ({exc})",
                             batch[0].line)
             return
+        if self.checkpoint is not None:
+            self.checkpoint.after_commit()
         report = self.report
         for line, wanted, stored in done.renamed:
             report.warnings.append(_message(
