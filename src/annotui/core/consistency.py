@@ -47,23 +47,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import regex
 
-# one definition of what a word is: the segmenter's letters and marks, the agreement's
-# split of unspaced scripts into characters
-from annotui.core.agreement import _HAS_UNSPACED, _SPLIT
+from annotui.core.agreement import _HAS_UNSPACED
 from annotui.core.agreement import _UNSPACED as _UNSPACED_CLASS
 from annotui.core.display import one_line
 from annotui.core.model import Span
-from annotui.core.segment import (
-    _BASE,
-    _MARKS,
-    is_grapheme_boundary,
-    next_grapheme,
-    prev_grapheme,
-    snap_to_graphemes,
-    word_at,
-)
+from annotui.core.segment import is_grapheme_boundary, next_grapheme, prev_grapheme
 from annotui.core.spans import SpanIndex
 from annotui.core.text import LineIndex
+from annotui.core.wordparts import PART, PART_REV, PREPEND, word_part_at
+from annotui.core.wordparts import parts as _parts
 
 if TYPE_CHECKING:
     from annotui.core.store import Store
@@ -89,12 +81,6 @@ STOP_WORDS = frozenset({
     "with", "you", "your"
 })
 
-# a word part: a run of letters and digits with their marks, without the hyphens and
-# apostrophes that segment's _WORD lets inside a word
-_PART = regex.compile(rf"(?:{_BASE}{_MARKS}*)+")
-_PART_REV = regex.compile(rf"(?r)(?:{_BASE}{_MARKS}*)+")
-_PART_CHAR = regex.compile(rf"{_BASE}|{_MARKS}")
-_PREPEND = regex.compile(r"\p{GCB=Prepend}")
 _ALNUM = regex.compile(r"[\p{L}\p{N}]")
 _UNSPACED = regex.compile(_UNSPACED_CLASS)  # each counts twice towards MIN_WEIGHT
 # invisible characters that str.isspace() does not know but that trim should have
@@ -168,35 +154,6 @@ def _norm(s: str) -> str:
     return " ".join(s.casefold().split())
 
 
-def _parts(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
-    """The words of ``text[start:end]`` (see the module docstring), in order."""
-    end = len(text) if end is None else end
-    # a word ends with its marks, so only a Prepend character before one can put a
-    # word's edge inside a cluster; most texts have neither that nor unspaced scripts,
-    # and then the regex's matches are the words, at C speed
-    snap = _PREPEND.search(text, start, end) is not None
-    if not snap and _HAS_UNSPACED.search(text, start, end) is None:
-        return (m.span() for m in _PART.finditer(text, start, end))
-    return _split_parts(text, start, end, snap)
-
-
-def _split_parts(text: str, start: int, end: int, snap: bool) -> Iterator[tuple[int, int]]:
-    for m in _PART.finditer(text, start, end):
-        s, e = snap_to_graphemes(text, *m.span()) if snap else m.span()
-        if _HAS_UNSPACED.search(text, s, e):
-            yield from (t.span() for t in _SPLIT.finditer(text, s, e))
-        else:
-            yield s, e
-
-
-def word_part_at(text: str, p: int) -> tuple[int, int] | None:
-    """The word holding the character at ``p``; local, like segment's word_at."""
-    if not (_PART_CHAR.match(text, p) and (_PART_CHAR.match(text, p - 1) if p else True)):
-        return None  # not between two word characters: no word to be inside (fast path)
-    w = word_at(text, p)
-    return next((t for t in _parts(text, *w) if t[0] <= p < t[1]), None) if w else None
-
-
 def _cuts(text: str, start: int, end: int) -> str | None:
     """How ``[start, end)`` cuts a character or a word, or None."""
     said = []
@@ -247,15 +204,15 @@ def _heavy(text: str, start: int, end: int) -> bool:
 
 def _core(text: str, start: int, end: int) -> _Core | None:
     """The words of ``[start, end)``, or None if it has none (punctuation, emoji)."""
-    if _PREPEND.search(text, start, end) or _HAS_UNSPACED.search(text, start, end):
+    if PREPEND.search(text, start, end) or _HAS_UNSPACED.search(text, start, end):
         spans = list(_parts(text, start, end))
         words = [text[s:e].casefold() for s, e in spans]
         cs, ce = (spans[0][0], spans[-1][1]) if spans else (0, 0)
     else:  # the words are the regex's matches: let it find them at C speed
-        words = [w.casefold() for w in _PART.findall(text, start, end)]
+        words = [w.casefold() for w in PART.findall(text, start, end)]
         if words:
-            cs = _PART.search(text, start, end).start()  # type: ignore[union-attr]
-            ce = _PART_REV.search(text, start, end).end()  # type: ignore[union-attr]
+            cs = PART.search(text, start, end).start()  # type: ignore[union-attr]
+            ce = PART_REV.search(text, start, end).end()  # type: ignore[union-attr]
     if not words:
         return None
     searchable = _heavy(text, cs, ce) and not all(w in STOP_WORDS for w in words)

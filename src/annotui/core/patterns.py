@@ -173,7 +173,7 @@ def fits(text: str, start: int, end: int, *, whole_word: bool = True) -> bool:
     check`` (split at inner hyphens and apostrophes, one per Han or kana character), so
     what a pattern or "label all occurrences" proposes is exactly what the check would
     call an unlabelled occurrence: "Azerbaijan" is found in "Azerbaijan’s"."""
-    from annotui.core.consistency import word_part_at
+    from annotui.core.wordparts import word_part_at
 
     if not (is_grapheme_boundary(text, start) and is_grapheme_boundary(text, end)):
         return False
