@@ -94,7 +94,8 @@ def read_here(entry: Reader, source: Source) -> Iterator[Item]:
 
 def worker_can_read(entry: Reader, size: int) -> bool:
     """Whether a file of ``size`` bytes is read by a second process."""
-    return (entry.name in WORKER_FORMATS and size >= WORKER_MIN_BYTES
+    # posix: the file descriptor is handed over with pass_fds, which Windows lacks
+    return (entry.name in WORKER_FORMATS and size >= WORKER_MIN_BYTES and os.name == "posix"
             and bool(sys.executable) and not getattr(sys, "frozen", False)
             and getattr(sys.modules.get(entry.read.__module__), entry.read.__qualname__,
                         None) is entry.read)
