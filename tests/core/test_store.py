@@ -1243,3 +1243,25 @@ def test_spans_for_the_reader_leave_out_only_the_timestamps(store: Store, doc: i
     light = sorted(store.spans(doc, ordered=False, timestamps=False))
     assert [s._replace(created_at="", updated_at="") for s in sorted(full)] == light
     assert all(s.created_at and s.updated_at for s in full)
+
+
+def test_labelling_reads_no_document_row_after_the_first(tmp_path: Path) -> None:
+    """A document's length and position sit after its text in the row: SQLite reads
+    them by walking the text's overflow pages, 2.7 ms a label in a 10 MB text. They
+    never change, so they are read once per document (also for the header's place)."""
+    store = Store(tmp_path / "long.db", annotator="alice")
+    store.load_labels(ROOT / "data" / "labels.toml")
+    doc, _ = store.add_document("word " * 200_000, title="long")
+    store.add_span(doc, 0, 4, "claim")
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    for i in range(1, 20):
+        store.add_span(doc, i * 5, i * 5 + 4, "claim")
+    store.progress(doc)
+    store.neighbour(doc, 1)
+    store.conn.set_trace_callback(None)
+    assert statements and not [s for s in statements if "length" in s or
+                               ("FROM documents WHERE id" in s)], statements
+    with pytest.raises(StoreError, match="outside the text"):
+        store.add_span(doc, 999_999, 1_000_001, "claim")
+    store.close()
