@@ -16,9 +16,10 @@ from contextlib import contextmanager
 @contextmanager
 def paused(*, freeze: bool = False) -> Iterator[None]:
     """``freeze``: move everything alive at the end into the collector's permanent
-    generation, never walked again. Only where nothing alive then is about to become
-    cyclic garbage (frozen cycles are never freed; plain objects still are, by their
-    reference counts): the reader's first document, opened with the app."""
+    generation, never walked again, until :func:`thaw`. Frozen cycles are never freed
+    (plain objects still are, by their reference counts), so only for what lives as
+    long as the freeze: the reader's first document, opened with the app, thawed when
+    the app's screen goes (another app in the same process would leak the first)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -28,3 +29,7 @@ def paused(*, freeze: bool = False) -> Iterator[None]:
             gc.freeze()
         if collecting:
             gc.enable()
+
+
+def thaw() -> None:
+    gc.unfreeze()

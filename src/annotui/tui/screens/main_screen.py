@@ -338,6 +338,7 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
         if self._position_timer is not None:
             self._position_timer.stop()
         self._save_position()
+        gcpause.thaw()  # what opening froze (show_document) lived as long as this screen
 
     def _save_position(self) -> None:
         # from the last CursorMoved, not the reader: on unmount the reader is gone already

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -40,7 +41,8 @@ class Lines(Widget, can_focus=False):
             return
         width = self.size.width
         for y, (was, now) in enumerate(zip(old, new, strict=True)):
-            if was != now:
+            # Text's == looks at the characters and their spans, not the row's own style
+            if was != now or was.style != now.style:
                 self.refresh(Region(0, y, width, 1))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -68,7 +70,7 @@ def _text(row: Text | str) -> Text:
     return row if isinstance(row, Text) else Text(row)
 
 
-def _paint(row: Text, width: int, base: Style, console) -> Strip:  # type: ignore[no-untyped-def]
+def _paint(row: Text, width: int, base: Style, console: Console) -> Strip:
     shown = row.copy()
     shown.truncate(width, overflow="ellipsis")
     segments = Segment.apply_style(shown.render(console, end=""), base)

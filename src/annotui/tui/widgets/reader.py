@@ -217,6 +217,7 @@ class Reader(QuietScrollView, can_focus=True):
         width = max(1, (self.scrollable_content_region.width or self.size.width or 80) - 1)
         if self._layout is not None and self._layout.width == width:
             return
+        rewrap = self._layout is not None
         if self._previous is not None and self._previous.width == width:
             self._layout, self._previous = self._previous, self._layout
         else:
@@ -224,6 +225,10 @@ class Reader(QuietScrollView, can_focus=True):
         self._rewrapped = True
         self._forget()
         self.set_virtual_size(Size(width, self._layout.row_count))
+        if rewrap:
+            # every row may show other text now (the size change that brought the new
+            # width may have been painted with the old wrap already)
+            self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()

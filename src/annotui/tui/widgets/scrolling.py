@@ -71,13 +71,23 @@ class LineScrollBar(ScrollBar):
                 super().refresh(Region(0, y, width, 1))
         return self
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._column = None  # a theme change: the bar's colours
+
     def _cells(self) -> list[Segment]:
+        # what render() reads, so that a row drawn again (most are, one by one) does not
+        # build the renderable again to find the column unchanged
+        state = (self.size, self.window_size, self.window_virtual_size, self.position,
+                 self.grabbed, self.mouse_over)
+        if self._column is not None and self._column[0][0] == state:
+            return self._column[1]
         bar = self.render()
         assert isinstance(bar, ScrollBarRender)
         style = bar.style if isinstance(bar.style, Style) else self.app.console.get_style(
             bar.style)
         width, height = self.size
-        key = (width, height, bar.window_size, bar.virtual_size, bar.position, style)
+        key = (state, bar.window_size, bar.virtual_size, bar.position, style)
         if self._column is None or self._column[0] != key:
             segments = ScrollBarRender.render_bar(
                 size=height, window_size=bar.window_size, virtual_size=bar.virtual_size,
@@ -89,6 +99,9 @@ class LineScrollBar(ScrollBar):
 
 
 class QuietScrollView(ScrollView):
+    """A line-API view that scrolls, resizes and grows without more repainting than
+    the lines that change (see the module docstring)."""
+
     @property
     def vertical_scrollbar(self) -> ScrollBar:
         # as Textual's own property, with the scrollbar above

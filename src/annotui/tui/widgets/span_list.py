@@ -24,6 +24,7 @@ from annotui.tui.widgets.paint import label_styles
 from annotui.tui.widgets.scrolling import QuietScrollView
 
 REVERSE = Style(reverse=True)
+_UNLIKE_ANY_SPAN = object()  # a painted-row marker no row equals: the row is repainted
 BOLD = Style(bold=True)
 DIM = Style(dim=True, italic=True)
 
@@ -60,7 +61,7 @@ class SpanList(QuietScrollView, can_focus=True):
         # it) rebuilds one row, not the screenful; emptied when labels or the text change
         self._rows: dict[tuple[Span, bool, int], Strip] = {}
         self._base: Style | None = None  # rich_style walks the DOM: once per style change
-        self._painted: dict[int, Span | None] = {}  # row -> the span last painted there
+        self._painted: dict[int, object] = {}  # row -> the span last painted there
 
     def show(self, index: SpanIndex, text: str, labels: list[Label], me: str,
              current: int | None = None) -> None:
@@ -76,12 +77,13 @@ class SpanList(QuietScrollView, can_focus=True):
         self._set_rows(len(index))
         was_highlighted, self.highlighted = self.highlighted, None
         if same_look and self.scroll_offset.y == top:
+            if was_highlighted is not None:
+                # its span may be unchanged, its highlight is not: diffed as changed
+                self._painted[was_highlighted] = _UNLIKE_ANY_SPAN
             self._repaint_changed_lines(top, current)
         else:
             self.refresh()
         self.point_at(current)
-        if was_highlighted is not None and was_highlighted != self.highlighted:
-            self.refresh_line(was_highlighted)  # its span may be unchanged: not diffed above
 
     def _repaint_changed_lines(self, top: int, current: int | None) -> None:
         """One span added or removed shifts every row after it. Repaint only the lines
@@ -92,7 +94,7 @@ class SpanList(QuietScrollView, can_focus=True):
         spans, painted = self.index.spans, self._painted
 
         def changed(new_top: int) -> list[int]:
-            return [y for y in range(height) if painted.get(top + y) !=
+            return [y for y in range(height) if painted.get(top + y, _UNLIKE_ANY_SPAN) !=
                     (spans[new_top + y] if new_top + y < len(spans) else None)]
 
         lines, new_top = changed(top), top
@@ -117,6 +119,13 @@ class SpanList(QuietScrollView, can_focus=True):
         # document labelled front to back adds its rows at the end, and a list already
         # scrolled to its end scrolled by one (a repaint of every row) for each of them.
         (width, height), top = self.scrollable_content_region.size, self.scroll_offset.y
+        if self.styles.height is not None and self.styles.height.is_auto:
+            # as tall as its rows (the suggestions, up to a maximum): a layout when that
+            # height may change, and no room after the last row, which would show
+            size = Size(width, rows)
+            if size != self.virtual_size:
+                self.virtual_size = size
+            return
         if rows > height > 0:
             rows += height // 2
         size = Size(width, rows)
@@ -155,9 +164,9 @@ class SpanList(QuietScrollView, can_focus=True):
             top, height = self.scroll_offset.y, self.scrollable_content_region.height
             if row < top or (height and row >= top + height):
                 # Not edge-aligned, or a span-dense text scrolls the list (a full repaint)
-                # on every key: a row just past an edge goes a quarter in from the edge
-                # it came through, three quarters of the list ahead of it; a far jump
-                # (a search, another paragraph) is centred.
+                # on every key: a row just past an edge lands a quarter of the list in
+                # from the opposite edge, three quarters of the list ahead of it in the
+                # direction it moves; a far jump (a search, another paragraph) is centred.
                 if top - height // 2 <= row < top:
                     y = row - height * 3 // 4
                 elif top + height <= row < top + height * 3 // 2:
@@ -200,7 +209,7 @@ class SpanList(QuietScrollView, can_focus=True):
             self._base = self.rich_style
         base = self._base
         if len(self._painted) > 2000:
-            self._painted.clear()  # rows seen long ago; unknown rows are just repainted
+            self._painted.clear()  # rows seen long ago; rows not known are repainted
         if row >= len(self.index):
             self._painted[row] = None
             return Strip.blank(width, base)
