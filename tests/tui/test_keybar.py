@@ -105,3 +105,32 @@ async def test_labelling_draws_one_frame_with_the_span_keys_already_lit(tmp_path
         assert store.spans(doc), "the label was not saved"
         assert frames == [True], frames
     store.close()
+
+
+async def test_the_bar_follows_the_panel_when_it_has_focus(tmp_path: Path) -> None:
+    """The bar's answers are remembered per focused widget and span-or-not: with the
+    panel focused, its highlighted span is the one the keys act on."""
+    from annotui.tui.widgets.span_list import SpanList
+
+    store = Store(tmp_path / "k.db", annotator="alice")
+    store.load_labels(ROOT / "data" / "labels.toml")
+    doc, _ = store.add_document(TEXT, title="keys")
+    store.add_span(doc, 6, 10, "claim")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=(100, 30)) as pilot:
+        bar = app.screen.query_one(KeyBar)
+        await pilot.pause()
+        assert shown(bar)["delete"] is False  # the reader's cursor is off the span
+        app.screen.query_one(SpanList).focus()  # highlights its first span
+        await pilot.pause()
+        assert shown(bar)["delete"] is True
+        app.screen.query_one("#reader").focus()  # the panel took the cursor to the span
+        await pilot.pause()
+        assert shown(bar)["delete"] is True
+        await pilot.press("w")
+        await pilot.pause()
+        assert shown(bar)["delete"] is False
+        await pilot.press("b")
+        await pilot.pause()
+        assert shown(bar)["delete"] is True
+    store.close()

@@ -315,6 +315,11 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
             self._footer_on_span = on_span
             self.refresh_bindings()
 
+    def keybar_state(self) -> object:
+        """What check_action's answers depend on besides the focused widget (the key bar
+        remembers them by it): whether there is a span to act on (review is fixed)."""
+        return self._span_under_cursor() is not None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("accept", "accept_agreed"):
             return self.review  # review mode's keys: hidden and inert elsewhere

@@ -63,6 +63,7 @@ class KeyBar(Widget, can_focus=False):
         # as the cursor enters and leaves spans, so both rows stay built
         self._built: dict[tuple[int, object], tuple[Strip, list[tuple[int, int, _Item]]]] = {}
         self._hits: list[tuple[int, int, _Item]] = []
+        self._memo: dict[object, tuple[tuple[_Item, ...], _Item | None]] = {}
 
     def on_mount(self) -> None:
         # the same signal the Footer listens to: refresh_bindings() and focus changes
@@ -79,6 +80,21 @@ class KeyBar(Widget, can_focus=False):
             self.refresh()
 
     def _collect(self) -> tuple[tuple[_Item, ...], _Item | None]:
+        # Asking every binding's check_action is a third of a millisecond, on every key
+        # that greys or ungreys a key. A screen that can say what its answers depend on
+        # (keybar_state) has them remembered per focused widget and state.
+        state = getattr(self.screen, "keybar_state", None)
+        memo_key = (self.screen.focused, state()) if state is not None else None
+        if memo_key is not None and memo_key in self._memo:
+            return self._memo[memo_key]
+        items = self._collect_now()
+        if memo_key is not None:
+            if len(self._memo) > 64:
+                self._memo.clear()
+            self._memo[memo_key] = items
+        return items
+
+    def _collect_now(self) -> tuple[tuple[_Item, ...], _Item | None]:
         active = self.screen.active_bindings
         seen: set[str] = set()
         items = []
