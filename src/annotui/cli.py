@@ -67,13 +67,19 @@ class UserErrors(DefaultGroup):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from annotui.core.formats import FormatError
         from annotui.core.text import DecodeError
 
         try:
             return super().invoke(ctx)
-        except (StoreError, FormatError, DecodeError) as exc:
+        except (StoreError, DecodeError) as exc:
             raise click.ClickException(str(exc)) from None
+        except ValueError as exc:
+            # a FormatError, if the formats were loaded at all (the reader does not load
+            # them: 7 ms of start-up only to name an exception it cannot meet)
+            formats = sys.modules.get("annotui.core.formats")
+            if formats is not None and isinstance(exc, formats.FormatError):
+                raise click.ClickException(str(exc)) from None
+            raise
         except sqlite3.DatabaseError as exc:
             # a damaged file found mid-way (a page that cannot be read)
             hint = "; `annotui info --check` tells more" if "malformed" in str(exc) else ""

@@ -83,7 +83,8 @@ def test_the_command_line_loads_only_what_the_command_needs() -> None:
             " heavy = [m for m in ('annotui.cli_check', 'annotui.core.consistency',"
             " 'annotui.core.agreement', 'annotui.cli_team', 'annotui.core.merge',"
             " 'annotui.cli_suggest', 'annotui.core.patterns', 'annotui.cli_serve',"
-            " 'textual', 'pandas') if m in sys.modules];"
+            " 'textual', 'pandas', 'annotui.core.formats', 'hashlib')"
+            " if m in sys.modules];"
             " print(' '.join(heavy)); sys.exit(bool(heavy))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, f"imported at start-up: {result.stdout}{result.stderr}"

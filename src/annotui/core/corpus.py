@@ -13,7 +13,6 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
 from annotui.core import history
@@ -142,6 +141,8 @@ class CorpusMixin:
         be refused for; the caller then rolls back and stores the batch record by record,
         to name the culprit and keep the rest.
         """
+        from hashlib import sha256  # here: opening the reader never hashes
+
         conn = self.conn
         stamp = now()
         digests = [sha256(record.text.encode("utf-8")).hexdigest() for record in records]

@@ -75,10 +75,18 @@ _JOINERS = r"\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}"
 # Flags (pairs of regional indicators) come before \X: regex's \X counts every preceding
 # indicator for each flag, so a long line of flags would cost quadratic time.
 _FLAG = "[\U0001F1E6-\U0001F1FF]{2}"
-_TOKEN = regex.compile(
-    f"[{_SIMPLE_CLASS}]+(?![{_JOINERS}])|[{_WIDE_CLASS}]+(?![{_JOINERS}])"
-    f"|{_FLAG}(?![{_JOINERS}])|\\X", regex.DOTALL
-)
+_token: regex.Pattern[str] | None = None
+
+
+def tokens(text: str, start: int, end: int) -> list[str]:
+    """The tokens of ``text[start:end]``. The pattern is compiled on first use (5 ms,
+    at start-up for nothing: a line of simple characters never needs it)."""
+    global _token
+    if _token is None:
+        _token = regex.compile(
+            f"[{_SIMPLE_CLASS}]+(?![{_JOINERS}])|[{_WIDE_CLASS}]+(?![{_JOINERS}])"
+            f"|{_FLAG}(?![{_JOINERS}])|\\X", regex.DOTALL)
+    return _token.findall(text, start, end)
 
 
 def _unit(tok: str) -> int:

@@ -47,10 +47,10 @@ from itertools import accumulate
 from annotui.core.display import display_char, display_text
 from annotui.tui.cells import (
     _NONSIMPLE,
-    _TOKEN,
     _cluster_display,
     _TokenWidths,
     _unit,
+    tokens,
 )
 
 __all__ = ["Layout", "Row", "display_char", "display_text"]
@@ -122,7 +122,7 @@ class Layout:
         """Rows of the line ``text[ls:le]`` that holds non-simple chars."""
         text = self.text
         width = self.width
-        toks = _TOKEN.findall(text, ls, le)
+        toks = tokens(text, ls, le)
         bounds = list(accumulate(map(len, toks), initial=ls))
         widths = _TokenWidths()
         units: dict[int, int] = {}
@@ -300,7 +300,7 @@ class Layout:
         segs: list[tuple[int, int, str, int, int]] = []
         col = 0
         s = start
-        for tok in _TOKEN.findall(text, start, end):
+        for tok in tokens(text, start, end):
             e = s + len(tok)
             u = _unit(tok)
             if u == 1:
