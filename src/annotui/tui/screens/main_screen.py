@@ -170,6 +170,14 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
         # asked on every key: one DOM query for the screen's life, not one per use
         return self.query_one(Reader)
 
+    @functools.cached_property
+    def _panel(self) -> tuple[SpanList, Legend, Lines, SuggestionList, Lines, Vertical]:
+        # the panel's parts, refreshed on every change: found once, like the reader
+        return (self.query_one("#spans", SpanList), self.query_one(Legend),
+                self.query_one("#spans-title", Lines), self.query_one(SuggestionList),
+                self.query_one("#suggestions-title", Lines),
+                self.query_one("#panel", Vertical))
+
     def on_mount(self) -> None:
         self.reader.listener = self._reader_changed  # the panel follows in the same frame
         self.show_document(self.doc.id, self._first_cursor, first=True)
@@ -203,16 +211,14 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
         if current is None:
             under = self._span_under_cursor()
             current = under.id if under else None
-        self.query_one(SpanList).show(self.index, self.doc.text, labels, self.store.annotator,
-                                      current)
-        self.query_one(Legend).show(labels, self.index.counts)
-        self.query_one("#spans-title", Lines).set_rows([self.panel_title()])
+        spans, legend, spans_title, suggestions, suggestions_title, panel = self._panel
+        spans.show(self.index, self.doc.text, labels, self.store.annotator, current)
+        legend.show(labels, self.index.counts)
+        spans_title.set_rows([self.panel_title()])
         offered = len(self.suggested)
-        self.query_one(SuggestionList).show(self.suggested, self.doc.text, labels,
-                                            self.store.annotator)
-        self.query_one("#suggestions-title", Lines).set_rows(
-            [f"suggestions · {offered}  ' next · y accept · d dismiss"])
-        self.query_one("#panel").set_class(not offered, "no-suggestions")
+        suggestions.show(self.suggested, self.doc.text, labels, self.store.annotator)
+        suggestions_title.set_rows([f"suggestions · {offered}  ' next · y accept · d dismiss"])
+        panel.set_class(not offered, "no-suggestions")
 
     def _refresh_topbar(self) -> None:
         position, total, done = self.store.progress(self.doc.id)
@@ -247,7 +253,7 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
 
     def _span_under_cursor(self) -> Span | None:
         """The span the user means: the one focused in the panel, else under the cursor."""
-        panel = self.query_one(SpanList)
+        panel = self._panel[0]
         if panel.has_focus and panel.current is not None:
             return self.reader.index.get(panel.current)
         found = self.reader.index.at(self.reader.cursor)
@@ -283,7 +289,7 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
     def _cursor_moved(self, event: Reader.CursorMoved) -> None:
         self._cursor = event.offset
         under = self._span_under_cursor()
-        self.query_one(SpanList).point_at(under.id if under else None)
+        self._panel[0].point_at(under.id if under else None)
         if (under is not None) != self._footer_on_span:
             self._update_bindings()
         self._schedule_position_save()

@@ -7,6 +7,8 @@ outer span's colour shows around it and the stacked part stands out; the panel n
 
 from __future__ import annotations
 
+import functools
+
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
@@ -29,6 +31,13 @@ def _contrast(hex_color: str) -> str:
 
 
 def label_styles(labels: list[Label]) -> dict[str, Style]:
+    """Each label's chip style. The same dict for the same labels: the panel asks on
+    every change, and callers compare the answer to the last one (never change it)."""
+    return _label_styles(tuple(labels))
+
+
+@functools.lru_cache(maxsize=16)
+def _label_styles(labels: tuple[Label, ...]) -> dict[str, Style]:
     return {label.name: Style(bgcolor=label.color, color=_contrast(label.color))
             for label in labels}
 
