@@ -136,80 +136,14 @@ class CorpusMixin:
 
         The same outcome as adding each record's document, spans and status one by one
         (one document per text, keys made unique, duplicate spans skipped, unknown labels
-        created, an ``import`` event per document and per span), in a constant number of
-        statements per batch instead of a few per span. Raises on anything a record could
-        be refused for; the caller then rolls back and stores the batch record by record,
-        to name the culprit and keep the rest.
+        created, an ``import`` event per document and per span), in a few statements per
+        batch instead of a few per span (see ``_import_batch.write_batch``). Raises on
+        anything a record could be refused for; the caller then rolls back and stores the
+        batch record by record, to name the culprit and keep the rest.
         """
-        from hashlib import sha256  # here: opening the reader never hashes
+        from annotui.core._import_batch import write_batch
 
-        conn = self.conn
-        stamp = now()
-        digests = [sha256(record.text.encode("utf-8")).hexdigest() for record in records]
-        found = dict(conn.execute(
-            "SELECT sha256, id FROM documents WHERE sha256 IN (SELECT value FROM json_each(?))",
-            (json.dumps(digests),)))
-        fresh: dict[str, int] = {}  # digest -> index of the row that creates it
-        rows: list[tuple[Any, ...]] = []
-        created = [False] * len(records)
-        wanted = [record.key or digest[:12] for record, digest in zip(records, digests,
-                                                                        strict=True)]
-        taken = {key for (key,) in conn.execute(
-            "SELECT key FROM documents WHERE key IN (SELECT value FROM json_each(?))",
-            (json.dumps(wanted),))}
-        position = conn.execute("SELECT coalesce(max(position), 0) FROM documents"
-                                ).fetchone()[0]
-        done = Imported()
-        for n, (record, digest, key) in enumerate(zip(records, digests, wanted, strict=True)):
-            if digest in found or digest in fresh:
-                continue
-            created[n] = True
-            key = self._unused_key(key, taken)
-            taken.add(key)
-            if record.key is not None and key != record.key:
-                done.renamed.append((record.line, record.key, key))
-            title = record.title
-            if title is None:
-                first = record.text.strip().split("\n", 1)[0].strip()
-                title = first[:80] or key
-            position += 1
-            fresh[digest] = len(rows)
-            rows.append((key, title, record.text, len(record.text), record.source, digest,
-                         json.dumps(record.meta, ensure_ascii=False) if record.meta else "{}",
-                         position, stamp))
-        if rows:
-            last = conn.execute("SELECT coalesce(max(id), 0) FROM documents").fetchone()[0]
-            conn.executemany(
-                "INSERT INTO documents (key, title, text, length, source, sha256, meta,"
-                " position, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            ids = [row[0] for row in conn.execute(
-                "SELECT id FROM documents WHERE id > ? ORDER BY id", (last,))]
-            if len(ids) != len(rows):
-                raise StoreError("documents were added by something else during the import")
-            found.update((digest, ids[index]) for digest, index in fresh.items())
-            # the same "after" as Store.add_document's event
-            conn.execute(
-                "INSERT INTO events (ts, annotator, document_id, action, after)"
-                " SELECT ?, ?, id, 'import', json_object('key', key, 'sha256', sha256)"
-                " FROM documents WHERE id > ? ORDER BY id",
-                (stamp, self.annotator, last))
-        label_ids = self._label_ids(s.label for record in records for s in record.spans)
-        span_rows = []
-        for record, digest, new in zip(records, digests, created, strict=True):
-            doc_id = found[digest]
-            done.documents.append((doc_id, new))
-            length = len(record.text)
-            who = record.annotator or annotator
-            for s in record.spans:
-                if not (0 <= s.start < s.end <= length):
-                    raise StoreError(f"span {s.start}-{s.end} is outside the text (0-{length})")
-                span_rows.append((doc_id, s.start, s.end, label_ids[s.label],
-                                  s.annotator or who, s.note, stamp, stamp))
-        done.spans_added = self._add_span_rows(span_rows, stamp)
-        done.spans_skipped = len(span_rows) - done.spans_added
-        for record, digest in zip(records, digests, strict=True):
-            done.statuses += self.import_record_status(found[digest], record, annotator)
-        return done
+        return write_batch(self, records, annotator)  # type: ignore[arg-type]
 
     def import_record(self, record: Record, annotator: str, done: Imported) -> None:
         """Store one imported record and add it to ``done`` (only once all of it is
