@@ -1,6 +1,6 @@
-"""The import's batch writer (_import_batch.write_batch, multi-row statements) stores
-exactly what Store.import_records and storing each record on its own store, and its work
-per batch is bounded by the batch, not by the corpus or the database."""
+"""The import's batch writer (_import_batch.write_batch, multi-row statements, also
+behind Store.import_records) stores exactly what storing each record on its own does,
+and its work per batch is bounded by the batch, not by the corpus or the database."""
 
 from __future__ import annotations
 
