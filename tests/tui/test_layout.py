@@ -381,7 +381,7 @@ def test_layout_properties(pieces: list[str], width: int, tab_size: int) -> None
     # partition of the text into rows
     assert rows[0][0] == 0
     assert rows[-1][1] == len(text)
-    for (s0, e0), (s1, _e1) in zip(rows, rows[1:], strict=False):
+    for (_s0, e0), (s1, _e1) in zip(rows, rows[1:], strict=False):
         assert s1 == e0 or (s1 == e0 + 1 and text[e0] == "\n")
     for y, (s, e) in enumerate(rows):
         assert s <= e

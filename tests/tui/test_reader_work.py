@@ -271,8 +271,9 @@ async def test_no_keystroke_rebuilds_the_layout(store, monkeypatch):
 async def test_labelling_among_many_spans_lays_out_nothing(store, monkeypatch):
     """With 3,000 spans: no screen layout (the footer and the panel's size changes used to
     cause one), no span index rebuilt, and the panel builds only rows it shows."""
-    import annotui.core.spans as spans_module
     from textual.screen import Screen
+
+    import annotui.core.spans as spans_module
 
     doc, _ = store.add_document(LINES, title="lines")
     store.insert_spans(doc, [(i * 30, i * 30 + 4, "claim", "alice", None)
