@@ -3,11 +3,19 @@ Textual's ScrollBarRender would draw the same bar."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from textual.geometry import Region
 from textual.scrollbar import ScrollBarRender
 
-from annotui.tui.widgets.scrolling import thumb
+from annotui.core.store import Store
+from annotui.tui.app import AnnotuiApp
+from annotui.tui.widgets.reader import Reader
+from annotui.tui.widgets.scrolling import LineScrollBar, thumb
 
 
 def drawn(height: int, rows: int, top: float) -> list[object]:
@@ -32,67 +40,51 @@ def test_a_bar_not_laid_out_yet_has_no_thumb() -> None:
     assert thumb(0, 1000, 10) == thumb(40, 0, 0) == (0, 0)
 
 
-async def test_the_readers_scrollbar_keeps_textuals_mouse_targets(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+async def scrolled(tmp_path: Path) -> AsyncIterator[tuple[Reader, object]]:
+    """A reader on a long document, scrolled 300 rows down: (reader, pilot)."""
+    text = "\n\n".join(f"Paragraph {i}, a line of text." for i in range(400))
+    store = Store(tmp_path / "s.db", annotator="alice")
+    doc, _ = store.add_document(text, title="long")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=(80, 24)) as pilot:
+        reader = app.screen.query_one(Reader)
+        reader.scroll_to(y=300, animate=False)
+        await pilot.pause()
+        yield reader, pilot
+    store.close()
+
+
+async def test_the_readers_scrollbar_keeps_textuals_mouse_targets(scrolled) -> None:  # type: ignore[no-untyped-def]
     """Drawn through the Line API, each cell of the bar still carries what Textual's
     own bar carries for the mouse: grab on the thumb, page up above it, down below."""
-    from pathlib import Path
+    reader, _pilot = scrolled
+    bar = reader.vertical_scrollbar
+    assert isinstance(bar, LineScrollBar)
+    actions = [next(iter(bar.render_line(y)))[1].meta.get("@mouse.down")
+               for y in range(bar.size.height)]
+    first, last = actions.index("grab"), len(actions) - actions[::-1].index("grab")
+    assert 0 < first < last < len(actions)
+    assert set(actions[:first]) == {"scroll_up"}
+    assert set(actions[first:last]) == {"grab"}
+    assert set(actions[last:]) == {"scroll_down"}
 
-    from annotui.core.store import Store
-    from annotui.tui.app import AnnotuiApp
-    from annotui.tui.widgets.reader import Reader
-    from annotui.tui.widgets.scrolling import LineScrollBar
 
-    text = "\n\n".join(f"Paragraph {i}, a line of text." for i in range(400))
-    store = Store(Path(tmp_path) / "s.db", annotator="alice")
-    doc, _ = store.add_document(text, title="long")
-    app = AnnotuiApp(store, doc)
-    async with app.run_test(size=(80, 24)) as pilot:
-        reader = app.screen.query_one(Reader)
-        reader.scroll_to(y=300, animate=False)
+async def test_a_longer_list_repaints_only_the_bar_rows_that_change(scrolled) -> None:  # type: ignore[no-untyped-def]
+    reader, pilot = scrolled
+    bar = reader.vertical_scrollbar
+    regions: list[tuple[Region, ...]] = []
+    refresh = type(bar).__mro__[1].refresh  # Textual's, under LineScrollBar's
+
+    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        regions.append(args)
+        return refresh(self, *args, **kwargs)
+
+    type(bar).__mro__[1].refresh = spy  # type: ignore[method-assign]
+    try:
+        bar.window_virtual_size = bar.window_virtual_size + 200  # a longer document
         await pilot.pause()
-        bar = reader.vertical_scrollbar
-        assert isinstance(bar, LineScrollBar)
-        actions = [next(iter(bar.render_line(y)))[1].meta.get("@mouse.down")
-                   for y in range(bar.size.height)]
-        first, last = actions.index("grab"), len(actions) - actions[::-1].index("grab")
-        assert 0 < first < last < len(actions)
-        assert set(actions[:first]) == {"scroll_up"}
-        assert set(actions[first:last]) == {"grab"}
-        assert set(actions[last:]) == {"scroll_down"}
-    store.close()
-
-
-async def test_a_longer_list_repaints_only_the_bar_rows_that_change(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from pathlib import Path
-
-    from textual.geometry import Region
-
-    from annotui.core.store import Store
-    from annotui.tui.app import AnnotuiApp
-    from annotui.tui.widgets.reader import Reader
-
-    text = "\n\n".join(f"Paragraph {i}, a line of text." for i in range(400))
-    store = Store(Path(tmp_path) / "s.db", annotator="alice")
-    doc, _ = store.add_document(text, title="long")
-    app = AnnotuiApp(store, doc)
-    async with app.run_test(size=(80, 24)) as pilot:
-        reader = app.screen.query_one(Reader)
-        reader.scroll_to(y=300, animate=False)
-        await pilot.pause()
-        bar = reader.vertical_scrollbar
-        regions: list[tuple[Region, ...]] = []
-        refresh = type(bar).__mro__[1].refresh  # Textual's, under LineScrollBar's
-
-        def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            regions.append(args)
-            return refresh(self, *args, **kwargs)
-
-        type(bar).__mro__[1].refresh = spy  # type: ignore[method-assign]
-        try:
-            bar.window_virtual_size = bar.window_virtual_size + 200  # a longer document
-            await pilot.pause()
-        finally:
-            type(bar).__mro__[1].refresh = refresh  # type: ignore[method-assign]
-        assert regions and all(len(r) == 1 and r[0].height == 1 for r in regions), regions
-        assert len(regions) <= 4, regions
-    store.close()
+    finally:
+        type(bar).__mro__[1].refresh = refresh  # type: ignore[method-assign]
+    assert regions and all(len(r) == 1 and r[0].height == 1 for r in regions), regions
+    assert len(regions) <= 4, regions
