@@ -507,13 +507,15 @@ def test_sentence_keys_in_a_book_long_paragraph_look_at_a_block_only(monkeypatch
     line = "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu\n"
     book = line * 40_000  # 2.7 MB, no blank line, no full stop
     seen: list[int] = []
-    real = text_module.get_sentence_boundaries
+    import sentencex
+
+    real = sentencex.get_sentence_boundaries
 
     def spy(lang, text):  # type: ignore[no-untyped-def]
         seen.append(len(text))
         return real(lang, text)
 
-    monkeypatch.setattr(text_module, "get_sentence_boundaries", spy)
+    monkeypatch.setattr(sentencex, "get_sentence_boundaries", spy)
     text_module._sentences_of.cache_clear()
     middle = len(book) // 2
     s, e = tx.sentence_at(book, middle)

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-import regex
+from annotui.core import lazyre
 
 # ---------------------------------------------------------------------------------------
 # Grapheme clusters
 
-_GRAPHEME = regex.compile(r"\X")
+_GRAPHEME = lazyre.compile(r"\X")
 
 # What a character can do to the boundary before it (as b) and after it (as a), UAX #29:
 _CTRL = r"\p{GCB=Control}\r\n"
@@ -30,16 +30,16 @@ _STARTER = r"[\p{GCB=Other}--\p{Extended_Pictographic}--\p{InCB=Consonant}]"
 _B_CONTROL, _B_STARTER, _B_PICT, _B_CONSONANT, _B_JOINS = 0, 1, 2, 3, 4
 _A_CONTROL, _A_PREPEND, _A_ZWJ, _A_STICKY, _A_PLAIN = 0, 1, 2, 3, 4
 _B_CLASSES = [
-    (regex.compile(rf"[{_CTRL}]"), _B_CONTROL),
-    (regex.compile(rf"(?V1){_STARTER}"), _B_STARTER),
-    (regex.compile(r"(?V1)[\p{GCB=Other}&&\p{Extended_Pictographic}]"), _B_PICT),
-    (regex.compile(r"(?V1)[\p{GCB=Other}&&\p{InCB=Consonant}]"), _B_CONSONANT),
+    (lazyre.compile(rf"[{_CTRL}]"), _B_CONTROL),
+    (lazyre.compile(rf"(?V1){_STARTER}"), _B_STARTER),
+    (lazyre.compile(r"(?V1)[\p{GCB=Other}&&\p{Extended_Pictographic}]"), _B_PICT),
+    (lazyre.compile(r"(?V1)[\p{GCB=Other}&&\p{InCB=Consonant}]"), _B_CONSONANT),
 ]
 _A_CLASSES = [
-    (regex.compile(rf"[{_CTRL}]"), _A_CONTROL),
-    (regex.compile(rf"[{_PREPEND}]"), _A_PREPEND),
-    (regex.compile(r"\p{GCB=ZWJ}"), _A_ZWJ),  # ZWJ is InCB=Extend too: test it first
-    (regex.compile(rf"[{_STICKY}]"), _A_STICKY),
+    (lazyre.compile(rf"[{_CTRL}]"), _A_CONTROL),
+    (lazyre.compile(rf"[{_PREPEND}]"), _A_PREPEND),
+    (lazyre.compile(r"\p{GCB=ZWJ}"), _A_ZWJ),  # ZWJ is InCB=Extend too: test it first
+    (lazyre.compile(rf"[{_STICKY}]"), _A_STICKY),
 ]
 
 
@@ -79,14 +79,14 @@ def _safe(text: str, p: int) -> bool:
 
 # The same test as _safe, as a reverse search over character pairs: the rightmost match
 # ``ab`` puts the nearest safe position between a and b.
-_SAFE_PAIR_REV = regex.compile(
+_SAFE_PAIR_REV = lazyre.compile(
     rf"(?V1rs)(?:\r[^\n]|[\p{{GCB=Control}}\n].|[^\r][{_CTRL}]"
     rf"|[^{_PREPEND}\r]{_STARTER}"
     rf"|[^{_PREPEND}\p{{GCB=ZWJ}}\r][\p{{GCB=Other}}&&\p{{Extended_Pictographic}}]"
     rf"|[^{_PREPEND}\p{{GCB=ZWJ}}{_STICKY}\r][\p{{GCB=Other}}&&\p{{InCB=Consonant}}])"
 )
-_RI = regex.compile(r"\p{GCB=Regional_Indicator}")
-_NOT_RI_REV = regex.compile(r"(?r)\P{GCB=Regional_Indicator}")
+_RI = lazyre.compile(r"\p{GCB=Regional_Indicator}")
+_NOT_RI_REV = lazyre.compile(r"(?r)\P{GCB=Regional_Indicator}")
 
 
 def _safe_before(text: str, p: int) -> int:
@@ -192,16 +192,16 @@ def snap_to_graphemes(text: str, start: int, end: int) -> tuple[int, int]:
 _BASE = r"[\p{L}\p{N}\p{Pc}]"
 _MARKS = r"[\p{M}\p{Join_Control}\p{GCB=Extend}\p{GCB=SpacingMark}\p{GCB=ZWJ}]"
 _INNER = r"'’\-‐‑"  # apostrophes and hyphens that join two word parts
-_WORD = regex.compile(rf"(?:{_BASE}{_MARKS}*)+(?:[{_INNER}](?:{_BASE}{_MARKS}*)+)*")
+_WORD = lazyre.compile(rf"(?:{_BASE}{_MARKS}*)+(?:[{_INNER}](?:{_BASE}{_MARKS}*)+)*")
 # A "chunk" is a maximal run of characters that can be part of a word; words never cross
 # its edges, so a chunk is the local window the word functions scan.
 _WORDISH_SET = rf"[\w{_INNER}\p{{GCB=Extend}}\p{{GCB=SpacingMark}}\p{{GCB=ZWJ}}]"
-_WORDISH = regex.compile(_WORDISH_SET)
+_WORDISH = lazyre.compile(_WORDISH_SET)
 # a chunk holds a word only if it holds one of these: jump over the rest in C
-_WORD_SEED = regex.compile(_BASE)
-_WORD_SEED_REV = regex.compile(rf"(?r){_BASE}")
-_CHUNK_EDGE = regex.compile(rf"[^{_WORDISH_SET[1:-1]}]")
-_CHUNK_EDGE_REV = regex.compile(rf"(?r)[^{_WORDISH_SET[1:-1]}]")
+_WORD_SEED = lazyre.compile(_BASE)
+_WORD_SEED_REV = lazyre.compile(rf"(?r){_BASE}")
+_CHUNK_EDGE = lazyre.compile(rf"[^{_WORDISH_SET[1:-1]}]")
+_CHUNK_EDGE_REV = lazyre.compile(rf"(?r)[^{_WORDISH_SET[1:-1]}]")
 
 
 def _chunk_words(text: str, cs: int, ce: int) -> list[tuple[int, int]]:

@@ -13,9 +13,7 @@ import codecs
 from bisect import bisect_right
 from functools import lru_cache
 
-import regex
-from sentencex import get_sentence_boundaries
-
+from annotui.core import lazyre
 from annotui.core.segment import (
     _clamp,
     grapheme_boundaries,
@@ -203,10 +201,10 @@ def selection_to_span(
 # Paragraphs: maximal runs of lines that are not blank (empty or white space only)
 
 _WS = r"\s\x1c-\x1f"  # regex's \s lacks these four, str.isspace() has them
-_NONSPACE = regex.compile(rf"[^{_WS}]")
-_NONSPACE_REV = regex.compile(rf"(?r)[^{_WS}]")
-_BLANK_AFTER = regex.compile(r"\n[^\S\x1c-\x1f\n]*(?:\n|\Z)")
-_BLANK_BEFORE_REV = regex.compile(r"(?r)(?:\A|\n)[^\S\x1c-\x1f\n]*\n")
+_NONSPACE = lazyre.compile(rf"[^{_WS}]")
+_NONSPACE_REV = lazyre.compile(rf"(?r)[^{_WS}]")
+_BLANK_AFTER = lazyre.compile(r"\n[^\S\x1c-\x1f\n]*(?:\n|\Z)")
+_BLANK_BEFORE_REV = lazyre.compile(r"(?r)(?:\A|\n)[^\S\x1c-\x1f\n]*\n")
 
 
 def _line_has_text(text: str, pos: int) -> bool:
@@ -273,6 +271,8 @@ _QUOTES = {ord(q): " " for q in '"“”„«»‘’‚‹›「」『』'}
 
 @lru_cache(maxsize=16)
 def _sentences_of(par: str, lang: str) -> tuple[tuple[int, int], ...]:
+    from sentencex import get_sentence_boundaries  # 1.5 ms: not before the first frame
+
     try:
         # sentencex keeps a quotation whole however many sentences it holds; speeches are
         # mostly quotations, so quote marks are blanked (same length: offsets hold) and the
@@ -307,7 +307,7 @@ def _sentences(text: str, ps: int, pe: int, lang: str) -> list[tuple[int, int]]:
 # absolute positions (after the white space following each multiple of BLOCK). The cuts
 # depend on the text alone, so every motion sees the same blocks.
 BLOCK = 20_000
-_WS_RUN = regex.compile(rf"[{_WS}]+")
+_WS_RUN = lazyre.compile(rf"[{_WS}]+")
 
 
 def _cut(text: str, k: int) -> int:
@@ -405,11 +405,11 @@ def sentence_bounds(text: str, start: int, end: int, *, lang: str = "en") -> lis
 
 # Commas and colons between two digits are number punctuation ("5,000", "10:30"); en dashes
 # and hyphens split only with white space around them, so "centuries-old" stays whole.
-_CLAUSE_CUT = regex.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;—()“”\"«»]|(?<=\s)[–\-‐](?=\s)")
+_CLAUSE_CUT = lazyre.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;—()“”\"«»]|(?<=\s)[–\-‐](?=\s)")
 # Blanking quotes and brackets (same length, so offsets hold) lets sentencex find the
 # sentence breaks it declines to make inside a quotation: “... importance. Our peoples ...”
 _QUOTES = str.maketrans({c: " " for c in '“”"«»()'})
-_HAS_WORD = regex.compile(r"[\p{L}\p{N}]")
+_HAS_WORD = lazyre.compile(r"[\p{L}\p{N}]")
 
 
 @lru_cache(maxsize=64)

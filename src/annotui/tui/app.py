@@ -51,6 +51,14 @@ class AnnotuiApp(App[int]):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, self.exit, 128 + signum)
 
+    def on_ready(self) -> None:
+        # the first frame is out: now load what the first keys will need (regex and the
+        # motions' patterns, the sentence splitter), ~15 ms the first frame did not wait for
+        from annotui.core import lazyre
+
+        lazyre.warm()
+        import sentencex  # noqa: F401
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         from annotui.tui.screens.main_screen import MainScreen

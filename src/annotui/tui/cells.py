@@ -6,11 +6,14 @@ width table and the ``regex`` package's grapheme rules.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import regex
 from rich.cells import cell_len
 
 from annotui.core.display import DOTTED_CIRCLE, display_text
+
+if TYPE_CHECKING:
+    import regex
 
 # ---------------------------------------------------------------------------------------
 # Character classes.  Checked by tests against the Unicode data (regex) and rich's widths.
@@ -79,10 +82,13 @@ _token: regex.Pattern[str] | None = None
 
 
 def tokens(text: str, start: int, end: int) -> list[str]:
-    """The tokens of ``text[start:end]``. The pattern is compiled on first use (5 ms,
-    at start-up for nothing: a line of simple characters never needs it)."""
+    """The tokens of ``text[start:end]``. The pattern is compiled on first use (with the
+    ``regex`` import, 15 ms at start-up for nothing: a line of simple characters never
+    needs it)."""
     global _token
     if _token is None:
+        import regex
+
         _token = regex.compile(
             f"[{_SIMPLE_CLASS}]+(?![{_JOINERS}])|[{_WIDE_CLASS}]+(?![{_JOINERS}])"
             f"|{_FLAG}(?![{_JOINERS}])|\\X", regex.DOTALL)

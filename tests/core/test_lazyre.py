@@ -1,0 +1,38 @@
+"""Lazily compiled patterns behave as the compiled ones, and keep ``regex`` out of start-up."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import regex
+
+from annotui.core import lazyre
+
+
+def test_a_lazy_pattern_answers_as_the_compiled_one() -> None:
+    text = "e\u0301te\u0301 👩‍👩‍👧 ok"
+    for source in (r"\X", r"(?r)\w+", r"(?V1)[\p{L}--e]"):
+        lazy, real = lazyre.compile(source), regex.compile(source)
+        assert [m.span() for m in lazy.finditer(text)] == [m.span() for m in real.finditer(text)]
+        assert lazy.findall(text) == real.findall(text)
+        assert lazy.search(text, 2).span() == real.search(text, 2).span()
+        assert lazy.pattern == source  # not a method: read from the compiled pattern
+        assert lazy.compiled is lazy.compiled  # compiled once
+
+
+def test_nothing_is_compiled_until_used_then_warm_compiles_the_rest() -> None:
+    lazy = lazyre.compile(r"[\p{Lu}]")
+    assert "compiled" not in vars(lazy)
+    lazyre.warm()
+    assert isinstance(lazy.compiled, regex.Pattern)
+    assert lazy.match("Ab") and not lazy.match("ab")
+
+
+def test_opening_the_reader_imports_neither_regex_nor_the_sentence_splitter() -> None:
+    # ~15 ms of start-up the first frame does not need; the app loads them after it
+    code = ("import sys, annotui.cli, annotui.tui.app, annotui.tui.screens.main_screen; "
+            "print(sorted(m for m in ('regex', 'sentencex') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
