@@ -122,6 +122,7 @@ def spy_on(monkeypatch: pytest.MonkeyPatch, app: AnnotuiApp, store: Store) -> Wo
 
 async def park_mid_screen(pilot, reader: Reader, row: int) -> None:  # type: ignore[no-untyped-def]
     """Cursor at the start of ``row``, that row in the middle of the viewport."""
+    await pilot.pause()  # the first layout keeps the cursor in view: let it happen first
     layout = reader.layout_
     height = reader.scrollable_content_region.height
     reader.scroll_to(y=max(0, row - height // 2), animate=False)

@@ -29,7 +29,9 @@ class AnnotuiApp(App[int]):
         self.review = review
         self._doc_id = doc_id
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        # the main screen is the app's first screen, not pushed over a blank one: that
+        # one would be styled and laid out for nothing before the first frame
         from annotui.tui.screens.main_screen import MainScreen
 
         doc_id, cursor = self._doc_id, None
@@ -42,7 +44,9 @@ class AnnotuiApp(App[int]):
                 doc_id = ids[0]
         if cursor is None:
             cursor = self.store.position(doc_id)
-        self.push_screen(MainScreen(self.store, doc_id, cursor, review=self.review))
+        return MainScreen(self.store, doc_id, cursor, review=self.review)
+
+    def on_mount(self) -> None:
         # An SSH drop or a kill: every change is already committed, so just leave cleanly
         # (Textual restores the terminal on exit); 128 + signal number, as shells expect.
         loop = asyncio.get_running_loop()

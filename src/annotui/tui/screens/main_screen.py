@@ -142,15 +142,16 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
         yield TopBar(id="topbar")
         with Vertical(id="body"):
             yield Reader(id="reader")
-            with Vertical(id="panel"):
+            # no-suggestions until there are some: set now, not by the first refresh, which
+            # would restyle the whole panel once more before the first frame
+            with Vertical(id="panel", classes="no-suggestions"):
                 yield Lines("spans", classes="panel-title", id="spans-title")
                 yield SpanList(id="spans")
                 yield Lines("suggestions", classes="panel-title", id="suggestions-title")
                 yield SuggestionList(id="suggestions")
                 yield Lines("labels", classes="panel-title")
                 yield Legend(id="legend")
-        yield Input(placeholder="search this document; enter finds, escape closes",
-                    highlighter=VisibleControls(), id="search")
+        # the search box (an Input: 4 ms) is mounted after the first frame
         yield KeyBar(id="keybar")
 
     def on_resize(self) -> None:
@@ -182,6 +183,7 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
         self.reader.listener = self._reader_changed  # the panel follows in the same frame
         self.show_document(self.doc.id, self._first_cursor, first=True)
         self.reader.focus()
+        self.call_after_refresh(self._search_box, make=True)
 
     # -- showing --------------------------------------------------------------------
 
@@ -360,11 +362,23 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
 
     # -- search ---------------------------------------------------------------------
 
+    def _search_box(self, *, make: bool = False) -> Input | None:
+        box = next(self.query("#search").results(Input), None)
+        if box is None and make and self.is_attached:  # not when quit before the first frame
+            # selected here, not on focus: the Focus event comes after keys already queued
+            box = Input(placeholder="search this document; enter finds, escape closes",
+                        highlighter=VisibleControls(), select_on_focus=False, id="search")
+            self.mount(box, before=self.query_one(KeyBar))
+        return box
+
     def action_search(self) -> None:
-        box = self.query_one("#search", Input)
+        box = self._search_box(make=True)
+        assert box is not None
         box.add_class("open")
         box.value = self._search
-        box.focus()
+        box.select_all()  # typing replaces the last query; an arrow key keeps it
+        # now, not after the keys already queued: typed right after `/`, they are the query
+        self.set_focus(box)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
@@ -373,11 +387,14 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
         self.action_search_again(1)
 
     def _close_search(self) -> None:
-        self.query_one("#search", Input).remove_class("open")
+        box = self._search_box()
+        if box is not None:
+            box.remove_class("open")
         self.reader.focus()
 
     def key_escape(self) -> None:
-        if self.query_one("#search", Input).has_class("open"):
+        box = self._search_box()
+        if box is not None and box.has_class("open"):
             self._close_search()
         elif self.query_one(SpanList).has_focus:
             self.reader.focus()
