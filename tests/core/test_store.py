@@ -1133,6 +1133,21 @@ def test_positions_per_annotator(store: Store) -> None:
         assert again.last_position() == (d1, 9)
 
 
+def test_saving_the_position_one_is_at_writes_nothing(store: Store) -> None:
+    """Every start reopens where the annotator left off and saves that position: it must
+    not cost a transaction (an fsync) each time, nor reorder the resume points."""
+    d1, _ = store.add_document("one two three")
+    d2, _ = store.add_document("four five six")
+    store.save_position(d1, 5)
+    store.save_position(d2, 1)
+    changes = store.conn.total_changes
+    store.save_position(d2, 1)
+    assert store.conn.total_changes == changes
+    store.save_position(d1, 5)  # d1's saved offset, but not the latest resume point
+    assert store.conn.total_changes > changes
+    assert store.last_position() == (d1, 5)
+
+
 def test_last_position_within_the_same_clock_tick(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """Saves in one millisecond (or a clock set back) must still resume at the latest."""

@@ -281,8 +281,10 @@ class Store(CorpusMixin, DocumentsMixin, LabelsMixin, SuggestionsMixin):
             self._event("status", doc_id, before={"status": old}, after={"status": status})
 
     def save_position(self, doc_id: int, offset: int) -> None:
-        """Remember where the annotator is (not an undoable change, so no event)."""
-        if self.readonly:
+        """Remember where the annotator is (not an undoable change, so no event). Nothing
+        is written when that is where they last were: reopening where one left off, at
+        every start, costs no transaction."""
+        if self.readonly or self.last_position() == (doc_id, offset):
             return
         # a resume point is not worth freezing the screen for: wait 0.2 s, not the full
         # busy timeout, when another process holds the write lock
