@@ -15,6 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.events import ScreenResume
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
@@ -178,6 +179,17 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
                 self.query_one("#spans-title", Lines), self.query_one(SuggestionList),
                 self.query_one("#suggestions-title", Lines),
                 self.query_one("#panel", Vertical))
+
+    _resumed = False
+
+    def on_screen_resume(self, event: ScreenResume) -> None:
+        # The first resume follows the mount, which styled every widget: Textual's full
+        # restyle of the screen there (before the first frame) would be a second one. Runs
+        # before Textual's own handler (subclass first); later resumes, after a dialog,
+        # restyle as usual.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_mount(self) -> None:
         self.reader.listener = self._reader_changed  # the panel follows in the same frame
