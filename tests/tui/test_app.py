@@ -123,6 +123,31 @@ async def test_v_w_w_then_2_labels_two_words(store, commit_guard):
     assert commit_guard.problems == []
 
 
+async def test_a_burst_of_keys_labels_in_order(store, commit_guard):
+    """`s 1 ) s 2` arriving at once (a paste, a fast typist over SSH) labels the first
+    sentence claim and the second commitment. Every key the reader gets must take the
+    same road to its action: a label key made faster than the motions (a priority
+    binding, or handled in the reader while motions bubble up to their bindings)
+    overtakes the `s` before it and labels nothing."""
+    from textual import events
+
+    commit_guard.watch(store)
+    doc = add(store, SMALL, "Small")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for key, char in [("s", "s"), ("1", "1"), ("right_parenthesis", ")"), ("s", "s"),
+                          ("2", "2")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        await pilot.pause()
+    spans = committed_spans(store.path, doc)
+    assert [(SMALL[s.start:s.end], s.label) for s in spans] == [
+        ("Alpha beta gamma delta epsilon.", "claim"),
+        ("Second sentence here, with a clause; and more.", "commitment")]
+    assert commit_guard.problems == []
+
+
 async def test_shift_right_extends_then_3_snaps_to_the_word(store, commit_guard):
     commit_guard.watch(store)
     doc = add(store, SMALL, "Small")
