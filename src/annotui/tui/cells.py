@@ -6,7 +6,9 @@ width table and the ``regex`` package's grapheme rules.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 
@@ -69,8 +71,6 @@ _SIMPLE_CLASS = _char_class(_SIMPLE_RANGES)
 _WIDE_CLASS = _char_class(_WIDE_RANGES)
 #: the first char of a line that is not simple (a tab, a wide char, a mark, a control ...)
 _NONSIMPLE = re.compile(f"[^{_SIMPLE_CLASS}]")
-_IS_SIMPLE = re.compile(f"[{_SIMPLE_CLASS}]").match
-_IS_WIDE = re.compile(f"[{_WIDE_CLASS}]").match
 # chars that extend the cluster of the char before them (GB9, GB9a)
 _JOINERS = r"\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}"
 #: tokens: a run of simple chars, a run of wide chars (each char a whole cluster: the
@@ -101,11 +101,19 @@ def _unit(tok: str) -> int:
     A cluster of several code points always holds a non-simple, non-wide code point at
     one of its ends (its first, or its last one joins it), so the two ends decide.
     """
-    if _IS_SIMPLE(tok) is not None and _IS_SIMPLE(tok, len(tok) - 1) is not None:
+    is_simple, is_wide = _classes()
+    if is_simple(tok) is not None and is_simple(tok, len(tok) - 1) is not None:
         return 1
-    if _IS_WIDE(tok) is not None and _IS_WIDE(tok, len(tok) - 1) is not None:
+    if is_wide(tok) is not None and is_wide(tok, len(tok) - 1) is not None:
         return 2
     return 0
+
+
+@lru_cache(maxsize=1)
+def _classes() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    # compiled on the first line that is not all simple characters: the wide class alone
+    # is 2 ms of re's compiler (30,000 code points), at start-up for nothing otherwise
+    return re.compile(f"[{_SIMPLE_CLASS}]").match, re.compile(f"[{_WIDE_CLASS}]").match
 
 
 def _cluster_display(cluster: str) -> tuple[str, int]:
