@@ -284,14 +284,19 @@ class Store(CorpusMixin, DocumentsMixin, LabelsMixin, SuggestionsMixin):
         """Remember where the annotator is (not an undoable change, so no event). Nothing
         is written when that is where they last were: reopening where one left off, at
         every start, costs no transaction."""
-        if self.readonly or self.last_position() == (doc_id, offset):
+        if self.readonly:
             return
         # a resume point is not worth freezing the screen for: wait 0.2 s, not the full
         # busy timeout, when another process holds the write lock
         timeout = self.conn.execute("PRAGMA busy_timeout").fetchone()[0]
         self.conn.execute(f"PRAGMA busy_timeout = {min(timeout, 200)}")
         try:
-            self._save_position(doc_id, offset)
+            try:
+                same = self.last_position() == (doc_id, offset)
+            except sqlite3.Error:
+                same = False  # the write says what is wrong, as a StoreError
+            if not same:
+                self._save_position(doc_id, offset)
         finally:
             self.conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
