@@ -1,8 +1,9 @@
 """Patterns of the ``regex`` package, compiled on first use.
 
 Importing ``regex`` and compiling the text motions' patterns took about 15 ms of
-start-up, before a first frame that needs none of them: painting a line of text uses the
-standard library's ``re``, and the motions run only once a key is pressed.
+start-up, before a first frame that needs none of them: the motions run only once a key
+is pressed, and painting needs ``regex`` only for lines with characters beyond the simple
+ones (:func:`annotui.tui.cells.tokens`).
 """
 
 from __future__ import annotations

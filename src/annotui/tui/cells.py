@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
@@ -101,7 +100,10 @@ def _unit(tok: str) -> int:
     A cluster of several code points always holds a non-simple, non-wide code point at
     one of its ends (its first, or its last one joins it), so the two ends decide.
     """
-    is_simple, is_wide = _classes()
+    if _is_wide is None:
+        _compile_classes()
+    is_simple, is_wide = _is_simple, _is_wide
+    assert is_simple is not None and is_wide is not None
     if is_simple(tok) is not None and is_simple(tok, len(tok) - 1) is not None:
         return 1
     if is_wide(tok) is not None and is_wide(tok, len(tok) - 1) is not None:
@@ -109,11 +111,16 @@ def _unit(tok: str) -> int:
     return 0
 
 
-@lru_cache(maxsize=1)
-def _classes() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    # compiled on the first line that is not all simple characters: the wide class alone
-    # is 2 ms of re's compiler (30,000 code points), at start-up for nothing otherwise
-    return re.compile(f"[{_SIMPLE_CLASS}]").match, re.compile(f"[{_WIDE_CLASS}]").match
+_is_simple: Callable[..., Any] | None = None
+_is_wide: Callable[..., Any] | None = None
+
+
+def _compile_classes() -> None:
+    # on the first line that is not all simple characters: the wide class alone is 2 ms
+    # of re's compiler (30,000 code points), at start-up for nothing otherwise
+    global _is_simple, _is_wide
+    _is_simple = re.compile(f"[{_SIMPLE_CLASS}]").match
+    _is_wide = re.compile(f"[{_WIDE_CLASS}]").match
 
 
 def _cluster_display(cluster: str) -> tuple[str, int]:

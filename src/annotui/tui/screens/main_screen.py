@@ -143,8 +143,8 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
         yield TopBar(id="topbar")
         with Vertical(id="body"):
             yield Reader(id="reader")
-            # no-suggestions until there are some: set now, not by the first refresh, which
-            # would restyle the whole panel once more before the first frame
+            # no-suggestions until there are some: set now, not by _refresh_panel in
+            # on_mount, which would restyle the whole panel once more before the first frame
             with Vertical(id="panel", classes="no-suggestions"):
                 yield Lines("spans", classes="panel-title", id="spans-title")
                 yield SpanList(id="spans")
@@ -377,9 +377,8 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
     def _search_box(self, *, make: bool = False) -> Input | None:
         box = next(self.query("#search").results(Input), None)
         if box is None and make and self.is_attached:  # not when quit before the first frame
-            # selected here, not on focus: the Focus event comes after keys already queued
             box = Input(placeholder="search this document; enter finds, escape closes",
-                        highlighter=VisibleControls(), select_on_focus=False, id="search")
+                        highlighter=VisibleControls(), id="search")
             self.mount(box, before=self.query_one(KeyBar))
         return box
 
@@ -388,8 +387,9 @@ class MainScreen(SpanEditing, SuggestionActions, DocumentActions, AnnotatorViews
         assert box is not None
         box.add_class("open")
         box.value = self._search
-        box.select_all()  # typing replaces the last query; an arrow key keeps it
-        # now, not after the keys already queued: typed right after `/`, they are the query
+        # at once, not after the keys the app has queued meanwhile: those go to the box.
+        # (Keys it has already handed to the reader, in a burst or a paste, still act
+        # there: `/` runs only once it has bubbled up to the screen's binding.)
         self.set_focus(box)
 
     @on(Input.Submitted, "#search")
