@@ -61,13 +61,17 @@ def main() -> None:
     print(f"# bench_startup ({runs} runs; {gen.env_line()})", flush=True)
     first_frame([sys.executable, str(bare)], str(tmp))  # warm the OS file cache for both
     first_frame([annotui, "--db", str(tmp / "warm.db")], str(tmp))
-    ours, floor, again = [], [], []
-    for i in range(runs):  # interleaved: all three see the same machine weather
-        floor.append(first_frame([sys.executable, str(bare)], str(tmp)))
-        ours.append(first_frame([annotui, "--db", str(tmp / f"fresh{i}.db"),
-                                 "--annotator", "bench"], str(tmp)))
-        again.append(first_frame([annotui, "--db", str(tmp / "fresh0.db"),
-                                  "--annotator", "bench"], str(tmp)))
+    ours: list[float] = []
+    floor: list[float] = []
+    again: list[float] = []
+    for i in range(runs):
+        # interleaved, so all three see the same machine weather, and in a rotating order,
+        # so that none always follows the same one (a warm cache, a checkpoint)
+        starts = [(floor, [sys.executable, str(bare)]),
+                  (ours, [annotui, "--db", str(tmp / f"fresh{i}.db"), "--annotator", "bench"]),
+                  (again, [annotui, "--db", str(tmp / "warm.db"), "--annotator", "bench"])]
+        for times, argv in starts[i % 3:] + starts[:i % 3]:
+            times.append(first_frame(argv, str(tmp)))
         print(f"  run {i + 1}: annotui fresh {ours[-1]:.3f}s, existing {again[-1]:.3f}s,"
               f" bare App {floor[-1]:.3f}s", flush=True)
     o, f, a = gen.median(ours), gen.median(floor), gen.median(again)
