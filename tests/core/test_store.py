@@ -1148,6 +1148,34 @@ def test_saving_the_position_one_is_at_writes_nothing(store: Store) -> None:
     assert store.last_position() == (d1, 5)
 
 
+def test_saving_the_position_gives_up_quickly_when_another_process_writes(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resume point is not worth freezing the screen for: with the write lock held
+    elsewhere, saving fails as a StoreError after 0.2 s, not the full busy timeout; and a
+    read that fails while deciding whether to save is not an error of its own."""
+    import time
+
+    d1, _ = store.add_document("one two three")
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        began = time.monotonic()
+        with pytest.raises(StoreError):
+            store.save_position(d1, 4)
+        assert time.monotonic() - began < 3  # the busy timeout is 10 s
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    def locked() -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(store, "last_position", locked)
+    store.save_position(d1, 4)  # written all the same
+    monkeypatch.undo()
+    assert store.last_position() == (d1, 4)
+
+
 def test_last_position_within_the_same_clock_tick(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """Saves in one millisecond (or a clock set back) must still resume at the latest."""
