@@ -168,21 +168,30 @@ def main() -> None:
         cases = [c for c in cases if c[2] != 100_000]
     print(f"# bench_reader ({'quick' if quick else 'full'}; {gen.env_line()})", flush=True)
     if "keys" in parts:
-        key_table(cases, tmp, n, mb1)
+        key_table(cases, tmp, n, mb1, 1 if quick else 3)
     if "open" in parts:
         open_table(tmp, big, big_spans, quick)
     if "bytes" in parts:
         bytes_table(tmp, mb1, quick)
 
 
-def key_table(cases: list[tuple[str, str, int]], tmp: Path, n: int, mb1: str) -> None:
-    results: dict[str, dict[str, float]] = {}
+def key_table(cases: list[tuple[str, str, int]], tmp: Path, n: int, mb1: str,
+              rounds: int) -> None:
+    # A key costs about 2 ms here, and this machine stalls for a millisecond now and then:
+    # a single pass over the cases made "flat" a coin toss. Each round opens every case
+    # again; a case's figure is its best round (a stall only ever adds time).
+    dbs = []
     for i, (name, text, nspans) in enumerate(cases):
         db = tmp / f"case{i}.db"
-        doc = make_db(db, text, nspans)
-        results[name] = asyncio.run(reader_case(db, doc, n))
-        print(f"  {name}: " + ", ".join(f"{k} {v:.1f} ms" for k, v in results[name].items()),
-              flush=True)
+        dbs.append((name, db, make_db(db, text, nspans)))
+    rounds_of: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in dbs}
+    for r in range(rounds):
+        for name, db, doc in dbs:
+            rounds_of[name].append(asyncio.run(reader_case(db, doc, n)))
+            print(f"  round {r + 1}, {name}: " + ", ".join(
+                f"{k} {v:.1f} ms" for k, v in rounds_of[name][-1].items()), flush=True)
+    results = {name: {k: min(rnd[k] for rnd in runs) for k in KEYS}
+               for name, runs in rounds_of.items()}
     ta = asyncio.run(textarea_case(mb1, max(4, n // 2)))
     print("  TextArea 1 MB: " + ", ".join(f"{k} {v:.1f} ms" for k, v in ta.items()),
           flush=True)
@@ -194,7 +203,8 @@ def key_table(cases: list[tuple[str, str, int]], tmp: Path, n: int, mb1: str) ->
         rows.append([name, *(ms(res[k]) for k in KEYS), f"{flat:.2f}x", f"{vs_ta:.2f}x",
                      gen.verdict(flat <= 1.2 and vs_ta <= 0.3)])
     rows.append(["TextArea, 1 MB (floor)", *(ms(ta[k]) for k in KEYS), "", "1.00x", ""])
-    print("\nCursor key to redraw, ms (median; headless 160x50); goal: every case <= 1.2x the"
+    print("\nCursor key to redraw, ms (median of a round's presses, best of the rounds;"
+          " headless 160x50); goal: every case <= 1.2x the"
           " 5 KB case (scroll: not held to it) and <= 0.3x the TextArea")
     print(gen.table(["document", *(f"{k} ms" for k in KEYS), "worst / 5 KB", "worst / TextArea",
                      "goal"], rows))
