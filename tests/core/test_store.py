@@ -1103,6 +1103,13 @@ def test_documents_lists_status_and_this_annotators_spans(store: Store) -> None:
     assert theirs == [(d1, "skipped", 0), (d2, "todo", 1), (d3, "todo", 0)]
     assert [(i.id, i.spans) for i in store.documents("bob")] == [(d1, 0), (d2, 1), (d3, 0)]
     assert [i.position for i in store.documents()] == [1, 2, 3]
+    uncounted = store.documents(count_spans=False)  # the picker's: it counts per label
+    assert [i.spans for i in uncounted] == [None] * 3
+    assert [i._replace(spans=0) for i in uncounted] == [
+        i._replace(spans=0) for i in store.documents()]
+    assert store.label_counts() == {d1: {"claim": 2}}
+    assert store.label_counts(d2, "bob") == {d2: {"claim": 1}}
+    assert store.label_counts(d3) == {}
     assert store.document_ids() == [d1, d2, d3]
     assert [d.id for d in store.iter_documents()] == [d1, d2, d3]
     assert store.annotators(d1) == ["alice", "bob"]

@@ -256,7 +256,7 @@ async def test_picker_shows_label_names_visibly(tui_store) -> None:
         await pilot.pause()
         assert type(app.screen).__name__ == "PickerScreen"
         assert_clean(own_lines(app), "document picker")
-        table = app.screen.query_one("DataTable")
+        table = app.screen.query_one("#docs")
         table.scroll_to(x=table.max_scroll_x, animate=False)  # the last label columns
         await pilot.pause()
         assert_clean(own_lines(app), "document picker, scrolled right")

@@ -48,14 +48,15 @@ class Document:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentInfo:
-    """A row of the document list: everything but the text."""
+class DocumentInfo(NamedTuple):
+    """A row of the document list: everything but the text. A named tuple, like Span:
+    the picker builds one per document when it opens (60 ms for 20,000 frozen
+    dataclasses)."""
 
     id: int
     key: str
     title: str
     length: int
     status: str
-    spans: int
+    spans: int | None  # None when not counted (Store.documents(count_spans=False))
     position: int
