@@ -120,3 +120,38 @@ async def test_keys_move_the_cursor_within_the_list_and_a_click_opens(store) -> 
         await pilot.click(DocList, offset=(10, 3))  # the header is row 0: this is row 3
         await pilot.pause()
         assert isinstance(app.screen, MainScreen) and app.screen.doc.id == ids[top + 2]
+
+
+def test_typing_on_narrows_and_anything_else_looks_at_every_document() -> None:
+    from annotui.tui.widgets.doc_list import narrows
+
+    assert narrows(["rep"], ["repo"]) and narrows(["rep"], ["report", "12"])
+    assert narrows(["a", "b"], ["a", "bc"]) and narrows(["has:claim"], ["has:claim", "x"])
+    assert narrows(["report"], ["report", "done"])  # a status added is one more condition
+    assert not narrows([], ["a"])  # everything was shown: nothing to narrow
+    assert not narrows(["repo"], ["rep"])  # a key deleted: rows come back
+    assert not narrows(["a", "b"], ["ab"]) and not narrows(["a", "b"], ["c", "b"])
+    assert not narrows(["don"], ["done"])  # a title word became a status
+    assert not narrows(["done"], ["doner"])  # and the other way
+    assert not narrows(["has:c"], ["has:claim"])  # a label name is matched whole
+    assert not narrows(["status:do"], ["status:done"])
+
+
+async def test_a_filter_typed_key_by_key_shows_what_it_shows_typed_at_once(store) -> None:
+    ids = corpus(store)
+    app = AnnotuiApp(store, ids[0])
+    queries = ["r", "re", "rep", "report 1", "report 12", "report 12 b", "report 12",
+               "report 1", "baku", "baku done", "done", "don", "has:c", "has:claim",
+               "has:claim 3", "has:claim 30", "", "7"]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        docs = app.screen.query_one(DocList)
+        box = app.screen.query_one("#filter")
+        for query in queries:
+            box.value = query
+            await pilot.pause()
+            typed = list(docs.rows)
+            docs._words = []  # forget the filter before: look at every document
+            docs.filter(query)
+            assert typed == docs.rows, query

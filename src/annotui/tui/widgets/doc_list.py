@@ -45,6 +45,21 @@ def matches(doc: DocumentInfo, hay: str, labels: Mapping[str, int],
     return True
 
 
+def _special(word: str) -> bool:
+    return word in ("done", "todo", "skipped") or word.startswith(("status:", "has:"))
+
+
+def narrows(old: Sequence[str], new: Sequence[str]) -> bool:
+    """Whether every document ``new`` matches also matches ``old``, so that only those
+    need looking at: ``old``'s words kept, words added (each one more condition), and
+    its last word perhaps typed on, if that is a plain word before and after (a longer
+    word can stop being a status, or name another label)."""
+    if not old or len(new) < len(old) or list(new[:len(old) - 1]) != list(old[:-1]):
+        return False
+    was, now = old[-1], new[len(old) - 1]
+    return was == now or (now.startswith(was) and not _special(was) and not _special(now))
+
+
 def _fit(text: str, width: int, right: bool = False) -> str:
     """``text`` in exactly ``width`` cells: cut with an ellipsis, or padded."""
     if cell_len(text) > width:
@@ -103,6 +118,7 @@ class DocList(ScrollView, can_focus=False):
         self.rows: list[int] = list(range(len(docs)))  # indices into docs, in order
         # what a filter word is looked for in, lower-cased once (no word holds a newline)
         self._hay = [f"{d.title.lower()}\n{d.key.lower()}" for d in docs]
+        self._words: list[str] = []  # the filter the rows shown match
         self.cursor = next((i for i, d in enumerate(docs) if d.id == current), 0)
         self._widths = (len(str(len(docs))), 7,
                         [min(10, cell_len(display_text(lb.name))) for lb in labels],
@@ -125,11 +141,14 @@ class DocList(ScrollView, can_focus=False):
         if words:
             empty: Mapping[str, int] = {}
             every = self.counts.everywhere() if "has:" in query.lower() else {}
-            hay = self._hay
-            self.rows = [i for i, doc in enumerate(self.docs)
-                         if matches(doc, hay[i], every.get(doc.id, empty), words)]
+            hay, docs = self._hay, self.docs
+            # typing on only narrows the rows shown: look at those, not every document
+            among = self.rows if narrows(self._words, words) else range(len(docs))
+            self.rows = [i for i in among
+                         if matches(docs[i], hay[i], every.get(docs[i].id, empty), words)]
         else:
             self.rows = list(range(len(self.docs)))
+        self._words = words
         ids = [self.docs[i].id for i in self.rows] if was is not None else []
         self.cursor = ids.index(was) if was in ids else 0
         self._sized()
