@@ -138,7 +138,7 @@ def review_cmd(db_path: Path | None, gold: str, doc_key: str | None) -> None:
     edited spans are written as the gold annotator (export them with --annotator gold)."""
     store = open_store(db_path, gold, must_exist=True)
     try:
-        if not store.document_ids():
+        if store.first_document() is None:
             raise StoreError(f"{store.path}: no documents to review")
         first = None
         if doc_key is not None:

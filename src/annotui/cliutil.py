@@ -93,6 +93,6 @@ def prepare_for_reader(db_path: Path, annotator: str, paths: list[str], *, reado
         if paths:
             raise StoreError("cannot import into a database opened read-only")
         with open_store(db_path, annotator, must_exist=True, readonly=True) as store:
-            if not store.document_ids():
+            if store.first_document() is None:
                 raise StoreError(f"{store.path}: read-only and empty: nothing to show")
     return first, readonly

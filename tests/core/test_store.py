@@ -1088,6 +1088,7 @@ def test_document_key_collisions_get_suffixes(store: Store) -> None:
 
 
 def test_documents_lists_status_and_this_annotators_spans(store: Store) -> None:
+    assert store.first_document() is None  # an empty corpus
     d1, _ = store.add_document("one two three")
     d2, _ = store.add_document("four five six 😀")
     d3, _ = store.add_document("seven")
@@ -1111,6 +1112,8 @@ def test_documents_lists_status_and_this_annotators_spans(store: Store) -> None:
     assert store.label_counts(d2, "bob") == {d2: {"claim": 1}}
     assert store.label_counts(d3) == {}
     assert store.document_ids() == [d1, d2, d3]
+    assert store.first_document() == d1  # what every start reads, not all the ids
+    assert store.has_document(d3) and not store.has_document(d3 + 100)
     assert [d.id for d in store.iter_documents()] == [d1, d2, d3]
     assert store.annotators(d1) == ["alice", "bob"]
 

@@ -26,7 +26,7 @@ def prepare(store: Store, paths: list[str], *, encoding: str = "utf-8",
     if paths:
         report = run_import(store, paths, encoding=encoding, console=console)
         first = report.document_ids[0] if report.document_ids else None
-    elif not store.document_ids():
+    elif store.first_document() is None:
         first = add_sample(store)
     if not store.labels():
         store.load_labels(resources.default_labels())

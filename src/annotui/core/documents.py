@@ -94,6 +94,16 @@ class DocumentsMixin:
     def document_ids(self) -> list[int]:
         return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY position")]
 
+    def first_document(self) -> int | None:
+        """The first document in corpus order; None in an empty corpus. One index read,
+        where ``document_ids()`` reads them all (45 ms at 100,000, at every start)."""
+        row = self.conn.execute("SELECT id FROM documents ORDER BY position LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def has_document(self, doc_id: int) -> bool:
+        return self.conn.execute("SELECT 1 FROM documents WHERE id = ?",
+                                 (doc_id,)).fetchone() is not None
+
     def progress(self, doc_id: int) -> tuple[int, int, int]:
         """(place of this document, documents, done by me): three index lookups, so the
         header costs the same in a corpus of ten documents or of 100,000."""

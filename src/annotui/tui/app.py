@@ -37,11 +37,11 @@ class AnnotuiApp(App[int]):
         doc_id, cursor = self._doc_id, None
         if doc_id is None:
             resume = self.store.last_position()
-            ids = self.store.document_ids()
-            if resume and resume[0] in ids:
+            if resume and self.store.has_document(resume[0]):
                 doc_id, cursor = resume
             else:
-                doc_id = ids[0]
+                doc_id = self.store.first_document()
+                assert doc_id is not None  # prepare_for_reader refuses an empty corpus
         if cursor is None:
             cursor = self.store.position(doc_id)
         return MainScreen(self.store, doc_id, cursor, review=self.review)
