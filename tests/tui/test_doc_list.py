@@ -41,6 +41,16 @@ def painted(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
     return rows
 
 
+def cells(docs: DocList, y: int) -> list[str]:
+    """Line ``y`` of the table, cut at its columns."""
+    line, out, x = "".join(seg.text for seg in docs.render_line(y)), [], 0
+    for column in docs._columns:
+        width = column.width + 2
+        out.append(line[x:x + width].strip())
+        x += width
+    return out
+
+
 def shown(docs: DocList) -> list[str]:
     return ["".join(seg.text for seg in docs.render_line(y)).split()[1]
             for y in range(1, min(4, len(docs.rows) + 1))]
@@ -108,11 +118,18 @@ async def test_keys_move_the_cursor_within_the_list_and_a_click_opens(store) -> 
         await pilot.press("o")
         await pilot.pause()
         docs = app.screen.query_one(DocList)
+        # the list fits in the dialog, and the dialog on the screen: the cursor row is
+        # always one the user sees
+        dialog = app.screen.query_one("#picker")
+        assert dialog.region.contains_region(docs.region)
+        assert app.screen.region.contains_region(dialog.region)
         await pilot.press("up")
         assert docs.cursor == 0  # clamped
         await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
         assert docs.cursor == 2 * docs.page
         assert docs.scroll_y <= docs.cursor < docs.scroll_y + docs.page  # in view
+        assert docs.page == docs.region.height - 1  # a page is the rows below the header
         await pilot.press("pageup")
         assert docs.cursor == docs.page
         await pilot.pause()
@@ -155,3 +172,22 @@ async def test_a_filter_typed_key_by_key_shows_what_it_shows_typed_at_once(store
             docs._words = []  # forget the filter before: look at every document
             docs.filter(query)
             assert typed == docs.rows, query
+
+
+async def test_counts_per_label_keep_labels_that_differ_only_in_case_apart(store) -> None:
+    doc, _ = store.add_document("one two three four", title="Cased")
+    store.ensure_label("Claim")
+    store.add_span(doc, 0, 3, "Claim")
+    store.add_span(doc, 4, 7, "claim")
+    store.add_span(doc, 8, 13, "claim")
+    app = AnnotuiApp(store, doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        docs = app.screen.query_one(DocList)
+        header, row = (cells(docs, y) for y in (0, 1))
+        counts = dict(zip(header[3:-1], row[3:-1], strict=True))
+        assert counts == {"claim": "2", "commitment": "", "invitation": "", "Claim": "1"}
+        app.screen.query_one("#filter").value = "has:claim"  # has: finds either
+        await pilot.pause()
+        assert [docs.docs[i].id for i in docs.rows] == [doc]

@@ -41,7 +41,9 @@ class AnnotuiApp(App[int]):
                 doc_id, cursor = resume
             else:
                 doc_id = self.store.first_document()
-                assert doc_id is not None  # prepare_for_reader refuses an empty corpus
+                # prepare_for_reader gives an empty database the sample, or refuses it
+                # when it may only be read
+                assert doc_id is not None
         if cursor is None:
             cursor = self.store.position(doc_id)
         return MainScreen(self.store, doc_id, cursor, review=self.review)

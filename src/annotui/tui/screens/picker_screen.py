@@ -32,7 +32,7 @@ class PickerScreen(ModalScreen[int | None]):
         self.labels = store.labels()
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
+        with Vertical(classes="dialog wide", id="picker"):
             yield Static("Documents — type to filter (words, done/todo/skipped, has:LABEL);"
                          " enter opens", classes="dialog-title")
             yield Input(placeholder="filter…", id="filter")
@@ -65,27 +65,31 @@ class PickerScreen(ModalScreen[int | None]):
 
 
 class LabelCounts:
-    """Each document's span counts per label (names in lower case), asked for the rows on
-    screen as they are painted; all of them at once only when a filter says has:LABEL.
-    Reading every span's count when the picker opened took longer than the rest of it."""
+    """Each document's span counts per label, asked for the rows on screen as they are
+    painted; all of them at once only when a filter says has:LABEL. Reading every span's
+    count when the picker opened took longer than the rest of it."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._known: dict[int, dict[str, int]] = {}
-        self._all = False
+        self._folded: dict[int, dict[str, int]] | None = None
 
     def of(self, doc_id: int) -> Mapping[str, int]:
         counts = self._known.get(doc_id)
         if counts is None:
-            if self._all:
+            if self._folded is not None:  # every document's is known: it has no spans
                 return {}
-            found = self._store.label_counts(doc_id).get(doc_id, {})
-            counts = self._known[doc_id] = {k.lower(): n for k, n in found.items()}
+            counts = self._known[doc_id] = self._store.label_counts(doc_id).get(doc_id, {})
         return counts
 
     def everywhere(self) -> Mapping[int, Mapping[str, int]]:
-        if not self._all:
-            self._known = {doc: {k.lower(): n for k, n in found.items()}
-                           for doc, found in self._store.label_counts().items()}
-            self._all = True
-        return self._known
+        # by lower-case name, as has: is typed; "Claim" and "claim" are two labels, and
+        # has:claim finds either
+        if self._folded is None:
+            self._known = self._store.label_counts()
+            self._folded = {}
+            for doc, found in self._known.items():
+                folded = self._folded[doc] = {}
+                for name, n in found.items():
+                    folded[name.lower()] = folded.get(name.lower(), 0) + n
+        return self._folded

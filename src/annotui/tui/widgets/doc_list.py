@@ -68,10 +68,15 @@ def _fit(text: str, width: int, right: bool = False) -> str:
 
 
 class Counts(Protocol):
-    """Span counts per label name (lower case) of each document."""
+    """Span counts per label of each document."""
 
-    def of(self, doc_id: int) -> Mapping[str, int]: ...
-    def everywhere(self) -> Mapping[int, Mapping[str, int]]: ...
+    def of(self, doc_id: int) -> Mapping[str, int]:
+        """One document's, by label name."""
+        ...
+
+    def everywhere(self) -> Mapping[int, Mapping[str, int]]:
+        """Every document's, by label name in lower case (for has:LABEL)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +124,13 @@ class DocList(ScrollView, can_focus=False):
         # what a filter word is looked for in, lower-cased once (no word holds a newline)
         self._hay = [f"{d.title.lower()}\n{d.key.lower()}" for d in docs]
         self._words: list[str] = []  # the filter the rows shown match
+        self.current = current
         self.cursor = next((i for i, d in enumerate(docs) if d.id == current), 0)
+        # a label's column: its name up to 10 cells, and room for 9,999 spans (the counts
+        # are read row by row, so the widest is not known)
         self._widths = (len(str(len(docs))), 7,
-                        [min(10, cell_len(display_text(lb.name))) for lb in labels],
-                        max((len(f"{d.length:,}") for d in docs), default=5))
+                        [max(4, min(10, cell_len(display_text(lb.name)))) for lb in labels],
+                        max(5, max((len(f"{d.length:,}") for d in docs), default=5)))
         self._columns: list[_Column] = []
         self._stripes: tuple[Style, Style, Style, Style] | None = None
 
@@ -136,7 +144,7 @@ class DocList(ScrollView, can_focus=False):
     def filter(self, query: str) -> None:
         """Show the documents matching ``query``; the cursor stays on its document if it
         still matches, else goes to the first row."""
-        was = self.chosen
+        was = self.chosen if self.rows else self.current  # back from matching nothing
         words = query.lower().split()
         if words:
             empty: Mapping[str, int] = {}
@@ -149,7 +157,7 @@ class DocList(ScrollView, can_focus=False):
         else:
             self.rows = list(range(len(self.docs)))
         self._words = words
-        ids = [self.docs[i].id for i in self.rows] if was is not None else []
+        ids = [self.docs[i].id for i in self.rows]
         self.cursor = ids.index(was) if was in ids else 0
         self._sized()
         self.scroll_to(y=0, animate=False, immediate=True)
@@ -236,7 +244,7 @@ class DocList(ScrollView, can_focus=False):
         base = cursor if at == self.cursor else stripe if at % 2 else plain
         counts = self.counts.of(doc.id)
         values = [str(self.rows[at] + 1), one_line(doc.title, 200), doc.status,
-                  *(str(counts.get(lb.name.lower(), 0) or "") for lb in self.labels),
+                  *(str(counts.get(lb.name, 0) or "") for lb in self.labels),
                   f"{doc.length:,}"]
         cells = [(_fit(value, column.width, column.right), base)
                  for column, value in zip(self._columns, values, strict=True)]
