@@ -7,7 +7,10 @@ Every string that comes from a document goes through :func:`display_text` and in
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 
+from rich.cells import cell_len
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -24,30 +27,50 @@ def _safe(value: object, limit: int = 60) -> Text:
     return Text(one_line(str(value), limit))
 
 
-def docs_table(store: Store, width: int = 100) -> Table | Text:
+def docs_listing(store: Store, width: int = 100) -> Iterator[Text]:
+    """``annotui docs``: one line per document, drawn like the other tables (rich's
+    heavy-head box) but line by line. A rich Table measures and lays out every cell
+    before it prints a line: 13 s for 20,000 documents."""
     docs = store.documents()
     if not docs:
-        return Text("no documents yet: `annotui import PATH` or just `annotui`")
-    who = display_text(store.annotator)
-    table = Table(title=f"{plural(len(docs), 'document')} · annotator {who}",
-                  title_justify="left")
-    for column, justify in (("#", "right"), ("key", "left"), ("title", "left"),
-                            ("chars", "right"), ("status", "left"), ("spans", "right"),
-                            ("all", "right")):
-        # one row per document: long titles and keys are cut, never wrapped
-        table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+        yield Text("no documents yet: `annotui import PATH` or just `annotui`")
+        return
     # everyone's spans too: `annotui docs` as another user must not look like lost work
     everyone = dict(store.conn.execute(
         "SELECT document_id, count(*) FROM spans GROUP BY document_id").fetchall())
-    styles = {"done": "green", "skipped": "yellow", "todo": "dim"}
     # one row per document: the title gets what the other columns leave of the terminal
     title_room = max(12, width - 64)
-    for n, doc in enumerate(docs, 1):
-        table.add_row(str(n), _safe(doc.key, 20), _safe(doc.title, title_room),
-                      f"{doc.length:,}",
-                      Text(doc.status, style=styles[doc.status]), str(doc.spans),
-                      str(everyone.get(doc.id, 0)))
-    return table
+    rows = [(str(n), one_line(doc.key, 20), one_line(doc.title, title_room),
+             f"{doc.length:,}", doc.status, str(doc.spans), str(everyone.get(doc.id, 0)))
+            for n, doc in enumerate(docs, 1)]
+    headers = ("#", "key", "title", "chars", "status", "spans", "all")
+    right = (True, False, False, True, False, True, True)
+    widths = [max(cell_len(h), *(cell_len(row[i]) for row in rows))
+              for i, h in enumerate(headers)]
+    who = display_text(store.annotator)
+    yield Text(f"{plural(len(docs), 'document')} · annotator {who}", style="italic")
+    yield Text("┏" + "┳".join("━" * (w + 2) for w in widths) + "┓")
+    yield _boxed(headers, widths, right, "┃", Style(bold=True))
+    yield Text("┡" + "╇".join("━" * (w + 2) for w in widths) + "┩")
+    for row in rows:
+        yield _boxed(row, widths, right, "│", None, status=_STATUS_STYLE[row[4]])
+    yield Text("└" + "┴".join("─" * (w + 2) for w in widths) + "┘")
+
+
+_STATUS_STYLE = {"done": Style(color="green"), "skipped": Style(color="yellow"),
+                 "todo": Style(dim=True)}
+
+
+def _boxed(cells: Sequence[str], widths: Sequence[int], right: Sequence[bool], bar: str,
+           style: Style | None, status: Style | None = None) -> Text:
+    line = Text(bar)
+    for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+        pad = " " * (width - cell_len(cell))
+        line.append(" ")
+        line.append(pad + cell if right[i] else cell + pad,
+                    style=status if i == 4 and status else style)
+        line.append(" " + bar)
+    return line
 
 
 def stats_tables(store: Store) -> list[Table | Text]:
