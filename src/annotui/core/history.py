@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from annotui.core.schema import StoreError
 
@@ -23,8 +22,7 @@ SPAN_FIELDS = ("id", "document_id", "start", "end", "label_id", "annotator", "no
                "created_at", "updated_at")
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     id: int
     action: str
     document_id: int
@@ -33,8 +31,7 @@ class Event:
     after: dict[str, Any] | None
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     """What an undo or redo did, so the screen can move to it and say so."""
 
     action: str          # the original action: add, add_many, delete, relabel, ...

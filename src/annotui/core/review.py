@@ -10,15 +10,14 @@ vote; export them with ``annotui export --annotator gold``.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from annotui.core.model import Span
 
 DEFAULT_GOLD = "gold"
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
+class Group(NamedTuple):
     start: int
     end: int
     label: str

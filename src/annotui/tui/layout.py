@@ -41,8 +41,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from dataclasses import dataclass
 from itertools import accumulate
+from typing import NamedTuple
 
 from annotui.core.display import display_char, display_text
 from annotui.tui.cells import (
@@ -55,8 +55,7 @@ from annotui.tui.cells import (
 
 __all__ = ["Layout", "Row", "display_char", "display_text"]
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """One screen row: ``text[start:end]`` is shown on it (never the ``"\\n"``)."""
 
     start: int

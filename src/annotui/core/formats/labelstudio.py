@@ -60,10 +60,10 @@ def config_xml(labels: Iterable[Label | str | tuple[str, str]]) -> str:
     for label in labels:
         if isinstance(label, str):
             name, color = label, None
-        elif isinstance(label, tuple):
-            name, color = label
-        else:
+        elif hasattr(label, "color"):  # a Label (a named tuple itself: asked first)
             name, color = label.name, label.color
+        else:
+            name, color = label
         colour = f' background="{_attr(color)}"' if color else ""
         lines.append(f'    <Label value="{_attr(name)}"{colour}/>')
     lines += ["  </Labels>", f'  <Text name="{TO_NAME}" value="${TO_NAME}"/>', "</View>", ""]
