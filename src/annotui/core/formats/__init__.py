@@ -85,8 +85,7 @@ class Record:
     line: int | None = None   # where it starts in its file (1-based), for messages
 
 
-@dataclass(frozen=True, slots=True)
-class RecordError:
+class RecordError(NamedTuple):
     """Something a reader skipped: a whole record, or one span of a record it kept."""
 
     reason: str
@@ -98,8 +97,7 @@ class RecordError:
 ReadFunc = Callable[[Source], Iterator["Record | RecordError"]]
 
 
-@dataclass(frozen=True, slots=True)
-class Reader:
+class Reader(NamedTuple):
     name: str
     extensions: tuple[str, ...]   # lower case, with the dot
     read: ReadFunc
@@ -116,8 +114,7 @@ class ExportReport:
     warnings: list[str] = field(default_factory=list)  # one line each, for stderr
 
 
-@dataclass(frozen=True, slots=True)
-class Writer:
+class Writer(NamedTuple):
     """An export format. ``write(store, out, annotator=, status=, labels=)``.
 
     ``mode`` tells the CLI what ``out`` must be: "text" (a text stream, stdout by
