@@ -31,6 +31,11 @@ def test_nothing_is_compiled_until_used_then_warm_compiles_the_rest() -> None:
     assert lazy.match("Ab") and not lazy.match("ab")
     assert isinstance(segment._WORD.compiled, regex.Pattern)
     assert isinstance(text._CLAUSE_CUT.compiled, regex.Pattern)
+    from annotui.tui import cells
+
+    cells.warm()  # the app's other warm-up: the tokenizer and the character classes
+    assert cells._token is not None and cells._is_wide is not None
+    assert cells.tokens("a😀b", 0, 3) == ["a", "😀", "b"]
 
 
 def test_the_readers_modules_load_neither_regex_nor_the_sentence_splitter() -> None:

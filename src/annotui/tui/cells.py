@@ -115,6 +115,14 @@ _is_simple: Callable[..., Any] | None = None
 _is_wide: Callable[..., Any] | None = None
 
 
+def warm() -> None:
+    """Compile the tokenizer and the character classes now (after the first frame): the
+    first line with an emoji or a CJK character scrolled into view must not wait for them."""
+    if _is_wide is None:
+        _compile_classes()
+    tokens("", 0, 0)
+
+
 def _compile_classes() -> None:
     # on the first line that is not all simple characters: the wide class alone is 2 ms
     # of re's compiler (30,000 code points), at start-up for nothing otherwise
